@@ -1,0 +1,192 @@
+/**
+ * Large schema (SEEK-sized SDL): gateway start-up time, idle RSS, a 10-field query with
+ * fragments; then growth with query size (1/10/100 root fields) and response size (1 KB–1 MB).
+ */
+import type { GraphQLSchema } from 'graphql';
+import type { ChildServer } from './child';
+import { BENCH_HEADERS, sleep, type BenchConfig } from './config';
+import { GATEWAY_GRAPHQL_PATH, gatewayBuilt, startGateway, type GatewayProcess } from './gateway';
+import { measure, warnLoudly, type Measurement, type Target } from './load';
+import { rssMb } from './procstat';
+import { growthQuery, largeTenQuery, padQuery, requestBody, type BenchQuery } from './queries';
+import { fmt, markdownTable } from './table';
+
+export interface LargeContext {
+  config: BenchConfig;
+  pin: boolean;
+  upstream: ChildServer;
+  largeSchemaFile: string;
+  largeSchema: GraphQLSchema;
+  largeSdlBytes: number;
+  largeTypeCount: number;
+}
+
+export interface LargeResult {
+  readyMs?: number;
+  idleRssMb?: number;
+  markdown: string;
+}
+
+export function largeCaseQueries(schema: GraphQLSchema): BenchQuery[] {
+  return [
+    largeTenQuery(schema),
+    growthQuery(schema, 1),
+    growthQuery(schema, 10),
+    growthQuery(schema, 100),
+    padQuery('1kb'),
+    padQuery('100kb'),
+    padQuery('1mb'),
+  ];
+}
+
+const GROWTH_CONNECTIONS = 10;
+
+export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
+  const direct: Target = {
+    name: 'direct',
+    url: `${ctx.upstream.url}/graphql`,
+    pid: ctx.upstream.pid,
+    headers: BENCH_HEADERS,
+  };
+  const header =
+    `Synthetic SEEK-sized SDL: ${fmt(ctx.largeSdlBytes / 1024, 1)} KB, ${ctx.largeTypeCount} types ` +
+    '(`scripts/generate-large-schema.ts`).';
+  if (!gatewayBuilt()) {
+    warnLoudly('large schema case skipped: dist/src/main.js missing');
+    return { markdown: `${header}\n\nSkipped: gateway not built.` };
+  }
+  let gateway: GatewayProcess | undefined;
+  try {
+    gateway = await startGateway({
+      label: 'gateway (large schema)',
+      upstreamUrl: ctx.upstream.url,
+      schemaFile: ctx.largeSchemaFile,
+      pin: ctx.pin,
+    });
+  } catch (err) {
+    warnLoudly(`gateway (large schema) did not start: ${(err as Error).message}`);
+    return { markdown: `${header}\n\nGateway did not start: ${(err as Error).message}` };
+  }
+  try {
+    const readyMs = gateway.readyMs;
+    await sleep(1000);
+    const idleRssMb = rssMb(gateway.pid);
+    console.error(
+      `large schema: ready in ${readyMs.toFixed(0)} ms, idle RSS ${idleRssMb.toFixed(1)} MB`,
+    );
+    const gw: Target = {
+      name: 'gateway',
+      url: `${gateway.url}${GATEWAY_GRAPHQL_PATH}`,
+      pid: gateway.pid,
+      headers: BENCH_HEADERS,
+    };
+    const [ten, ...growth] = largeCaseQueries(ctx.largeSchema);
+    if (!ten) throw new Error('no large query');
+
+    const tenRows: Measurement[] = [];
+    for (const target of [direct, gw]) {
+      tenRows.push(
+        await measure(target, {
+          connections: GROWTH_CONNECTIONS,
+          durationS: ctx.config.durationS,
+          warmupS: ctx.config.warmupS,
+          body: requestBody(ten),
+          expectData: ten.data,
+          upstreamUrl: ctx.upstream.url,
+        }),
+      );
+    }
+
+    const growthRows: { label: string; m: Measurement }[] = [];
+    for (const q of growth) {
+      for (const target of [direct, gw]) {
+        const m = await measure(target, {
+          connections: GROWTH_CONNECTIONS,
+          durationS: ctx.config.growthDurationS,
+          warmupS: Math.min(ctx.config.warmupS, 1),
+          body: requestBody(q),
+          expectData: q.data,
+          upstreamUrl: ctx.upstream.url,
+        });
+        growthRows.push({ label: q.operationName, m });
+      }
+    }
+    const startup = markdownTable(
+      ['metric', 'value', 'target'],
+      [
+        ['spawn → /ready 200', `${fmt(readyMs)} ms`, '≤ 1,000 ms'],
+        ['idle RSS (ready + 1 s)', `${fmt(idleRssMb, 1)} MB`, '≤ 120 MB'],
+      ],
+    );
+    const tenTable = markdownTable(
+      [
+        'target',
+        'conns',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/req',
+        'upstream req/req',
+        'non-2xx',
+        'errors',
+      ],
+      tenRows.map((m) => [
+        m.target,
+        m.connections,
+        fmt(m.reqPerSec),
+        fmt(m.p50Ms, 2),
+        fmt(m.p99Ms, 2),
+        fmt(m.cpuUsPerReq),
+        fmt(m.upstreamPerReq, 2),
+        m.non2xx,
+        m.errors + m.timeouts,
+      ]),
+    );
+    const growthTable = markdownTable(
+      [
+        'case',
+        'target',
+        'response KB',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/req',
+        'CPU µs/KB resp',
+        'upstream req/req',
+        'non-2xx',
+        'errors',
+      ],
+      growthRows.map(({ label, m }) => [
+        label.startsWith('growth_')
+          ? `${label.slice('growth_'.length)} root field(s)`
+          : `response ${label.slice('pad_'.length)}`,
+        m.target,
+        fmt(m.responseBytes / 1024, 2),
+        fmt(m.reqPerSec),
+        fmt(m.p50Ms, 2),
+        fmt(m.p99Ms, 2),
+        fmt(m.cpuUsPerReq),
+        label.startsWith('pad_') ? fmt(m.cpuUsPerReq / (m.responseBytes / 1024), 2) : '-',
+        fmt(m.upstreamPerReq, 2),
+        m.non2xx,
+        m.errors + m.timeouts,
+      ]),
+    );
+    const markdown = [
+      header,
+      '',
+      startup,
+      '',
+      `10-field query with fragments (\`largeTen\`), ${GROWTH_CONNECTIONS} connections, ${ctx.config.durationS} s:`,
+      '',
+      tenTable,
+      '',
+      `### Growth (large schema, ${GROWTH_CONNECTIONS} connections, ${ctx.config.growthDurationS} s per row)`,
+      '',
+      growthTable,
+    ].join('\n');
+    return { readyMs, idleRssMb, markdown };
+  } finally {
+    await gateway.stop();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The real product, spawned as `node dist/src/main.js` with its production env contract,
+ * pinned to core 0; stdout (one pino line per request) goes to /dev/null.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { REPO_ROOT, scratchDir, stopChild, trackChild, type ChildServer } from './child';
+import { serverPinPrefix } from './procstat';
+
+export const GATEWAY_ENTRY = path.resolve(
+  process.env.BENCH_GATEWAY_ENTRY ?? path.join(REPO_ROOT, 'dist', 'src', 'main.js'),
+);
+export const GATEWAY_API_KEY = 'bench-key';
+export const GATEWAY_GRAPHQL_PATH = process.env.BENCH_GATEWAY_PATH ?? '/graphql';
+
+export function gatewayBuilt(): boolean {
+  return existsSync(GATEWAY_ENTRY);
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function getStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+export interface GatewayOptions {
+  label: string;
+  upstreamUrl: string;
+  schemaFile: string;
+  pin: boolean;
+  clientId?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface GatewayProcess extends ChildServer {
+  /** Time from spawn to the first `GET /ready` 200, in ms. */
+  readyMs: number;
+  /** Bytes the gateway wrote to stderr so far (it should log to stdout only). */
+  stderrBytes(): number;
+  stderrFile: string;
+}
+
+let gatewayCount = 0;
+
+export async function startGateway(options: GatewayOptions): Promise<GatewayProcess> {
+  if (!gatewayBuilt()) throw new Error(`${GATEWAY_ENTRY} not found: run npm run build`);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    // Not part of the contract (the gateway defaults to 0.0.0.0): keep it on loopback.
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    SEEK_API_URL: `${options.upstreamUrl}/graphql`,
+    SEEK_AUTH_URL: `${options.upstreamUrl}/oauth/token`,
+    SEEK_BROWSER_TOKEN_URL: `${options.upstreamUrl}/auth/token`,
+    SEEK_CLIENT_ID: options.clientId ?? 'bench',
+    SEEK_CLIENT_SECRET: 'bench-secret',
+    GATEWAY_API_KEYS: GATEWAY_API_KEY,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    SEEK_SCHEMA_FILE: options.schemaFile,
+    LOG_LEVEL: 'info',
+  };
+  // stdout → /dev/null (honest production logging cost, nothing buffered by the bench);
+  // stderr → a temp file so a startup crash can be explained.
+  gatewayCount++;
+  const stderrFile = path.join(scratchDir(), `gateway-${gatewayCount}.stderr.log`);
+  const devNull = openSync('/dev/null', 'w');
+  const stderrFd = openSync(stderrFile, 'w');
+  const argv = [...serverPinPrefix(options.pin), process.execPath, GATEWAY_ENTRY];
+  const started = performance.now();
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', devNull, stderrFd],
+  });
+  closeSync(devNull);
+  closeSync(stderrFd);
+  trackChild(child);
+  const stderrBytes = (): number => (existsSync(stderrFile) ? statSync(stderrFile).size : 0);
+
+  const deadline = started + (options.readyTimeoutMs ?? 30_000);
+  let readyMs = NaN;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `gateway (${options.label}) exited before ready (code ${child.exitCode}, ` +
+          `signal ${child.signalCode}); stderr in ${stderrFile}`,
+      );
+    }
+    if ((await getStatus(`${url}/ready`, 500)) === 200) {
+      readyMs = performance.now() - started;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  if (Number.isNaN(readyMs)) {
+    await stopChild(child);
+    throw new Error(
+      `gateway (${options.label}) not ready after ${options.readyTimeoutMs ?? 30_000} ms`,
+    );
+  }
+  if (child.pid === undefined) throw new Error('gateway has no pid');
+  return {
+    name: options.label,
+    pid: child.pid,
+    port,
+    url,
+    process: child,
+    readyMs,
+    stderrFile,
+    stderrBytes,
+    stop: () => stopChild(child, 5000),
+  };
+}

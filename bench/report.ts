@@ -1,0 +1,66 @@
+/** The header, target verdicts and results.md. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './child';
+import { byTarget } from './case-main';
+import type { Measurement } from './load';
+import type { MachineInfo } from './machine';
+import { fmt } from './table';
+
+export function headerMarkdown(machine: MachineInfo, pin: boolean, command: string): string {
+  return [
+    '# Gateway benchmark',
+    '',
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${machine.cpus} CPUs (nproc), ${machine.model}, ${fmt(machine.memoryGb, 1)} GB RAM, Node ${machine.node}`,
+    `- Pinning: ${pin ? 'yes: servers `taskset -c 0` (upstream and server under test share core 0), load generator (autocannon) on core 1' : 'no (taskset missing or < 2 CPUs): numbers are noisier'}`,
+    `- Command: \`${command}\``,
+  ].join('\n');
+}
+
+function verdict(ok: boolean | undefined): string {
+  if (ok === undefined) return 'n/a';
+  return ok ? 'PASS' : 'FAIL';
+}
+
+export interface TargetInputs {
+  main: Measurement[];
+  largeReadyMs?: number;
+  largeIdleRssMb?: number;
+}
+
+export function targetsMarkdown({ main, largeReadyMs, largeIdleRssMb }: TargetInputs): string {
+  const gw = byTarget(main, 'gateway', 10);
+  const hop = byTarget(main, 'raw hop', 10);
+  const apollo = byTarget(main, 'apollo + wrapSchema', 10);
+  const lines: string[] = [];
+  if (gw && hop) {
+    const ratio = gw.cpuUsPerReq / hop.cpuUsPerReq;
+    lines.push(
+      `Gateway CPU/request at 10 connections: ${fmt(gw.cpuUsPerReq)} µs vs 2x raw hop = ` +
+        `${fmt(2 * hop.cpuUsPerReq)} µs (${fmt(ratio, 2)}x the hop): ${verdict(ratio <= 2)} (target ≤ 2x)`,
+    );
+  } else lines.push('Gateway CPU/request vs raw hop: n/a (no gateway rows)');
+  if (gw && apollo) {
+    const ratio = gw.reqPerSec / apollo.reqPerSec;
+    lines.push(
+      `Gateway throughput at 10 connections: ${fmt(gw.reqPerSec)} req/s vs 3x apollo+wrapSchema = ` +
+        `${fmt(3 * apollo.reqPerSec)} req/s (${fmt(ratio, 2)}x): ${verdict(ratio >= 3)} (target ≥ 3x)`,
+    );
+  } else lines.push('Gateway throughput vs apollo+wrapSchema: n/a (no gateway rows)');
+  lines.push(
+    `Large-schema ready: ${largeReadyMs === undefined ? 'n/a' : `${fmt(largeReadyMs)} ms`}: ` +
+      `${verdict(largeReadyMs === undefined ? undefined : largeReadyMs <= 1000)} (target ≤ 1 s)`,
+  );
+  lines.push(
+    `Large-schema idle RSS: ${largeIdleRssMb === undefined ? 'n/a' : `${fmt(largeIdleRssMb, 1)} MB`}: ` +
+      `${verdict(largeIdleRssMb === undefined ? undefined : largeIdleRssMb <= 120)} (target ≤ 120 MB)`,
+  );
+  return lines.map((l) => `- ${l}`).join('\n');
+}
+
+export function writeResults(markdown: string): string {
+  const file = path.join(REPO_ROOT, 'bench', 'results.md');
+  writeFileSync(file, `${markdown.trimEnd()}\n`);
+  return file;
+}

@@ -1,0 +1,116 @@
+/**
+ * `npm run bench`: what the gateway adds over calling the upstream directly.
+ *
+ *   BENCH_DURATION_S=10  BENCH_QUICK=1 (2 s smoke run)  BENCH_ROUNDS=2  BENCH_TOKENS=1
+ *   BENCH_GROWTH_DURATION_S=4  BENCH_WARMUP_S=2  BENCH_NO_PIN=1  BENCH_GATEWAY_PATH=/graphql
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateLargeSchemaSdl, countSchemaTypes } from '../scripts/generate-large-schema';
+import { runLargeCase, largeCaseQueries } from './case-large';
+import { runMainCase } from './case-main';
+import { scratchDir, startBenchServer } from './child';
+import { benchEnvSummary, loadConfig } from './config';
+import { warnings } from './load';
+import { setUpBenchProcess } from './lifecycle';
+import { machineInfo } from './machine';
+import { BENCH_SDL, buildBenchSchema, fixtureFile, VERSION_QUERY } from './queries';
+import { calibrateInfoOverhead, redisAvailable } from './redis-stats';
+import { headerMarkdown, targetsMarkdown, writeResults } from './report';
+import { runTokenLifetime } from './token-lifetime';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  // Rough upper bound of the run, doubled, as a hard stop.
+  const cells = config.rounds * config.connections.length * 4;
+  const estimateS =
+    cells * (config.durationS + config.warmupS + 1) +
+    2 * (config.durationS + config.warmupS) +
+    12 * (config.growthDurationS + 2) +
+    (config.tokens ? 90 : 0) +
+    60;
+  const { pin } = setUpBenchProcess(Math.max(300, estimateS * 2));
+  const machine = machineInfo();
+  const command = [
+    benchEnvSummary(),
+    process.env.npm_lifecycle_event
+      ? `npm run ${process.env.npm_lifecycle_event}`
+      : 'tsx bench/run.ts',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  console.error(`estimated duration: ~${Math.round(estimateS)} s`);
+
+  const dir = scratchDir();
+  const benchSchemaFile = path.join(dir, 'bench-schema.graphql');
+  writeFileSync(benchSchemaFile, BENCH_SDL);
+  const largeSdl = generateLargeSchemaSdl();
+  const largeSchemaFile = path.join(dir, 'large-schema.graphql');
+  writeFileSync(largeSchemaFile, largeSdl);
+  const largeSchema = buildBenchSchema(largeSdl);
+  buildBenchSchema(BENCH_SDL);
+
+  const fixturesPath = path.join(dir, 'fixtures.json');
+  const queries = [VERSION_QUERY, ...largeCaseQueries(largeSchema)];
+  writeFileSync(fixturesPath, JSON.stringify(fixtureFile(queries)));
+
+  let redisInfoOverhead: number | undefined;
+  if (await redisAvailable()) redisInfoOverhead = await calibrateInfoOverhead();
+  else console.error('!!!!!!!! Redis not reachable on 127.0.0.1:6379: no Redis figures');
+
+  const upstream = await startBenchServer(
+    'upstream',
+    'upstream',
+    { UPSTREAM_FIXTURES: fixturesPath },
+    pin,
+  );
+  const sections: string[] = [headerMarkdown(machine, pin, command)];
+  try {
+    const main = await runMainCase({ config, pin, upstream, benchSchemaFile, redisInfoOverhead });
+    const mainSection = `## Main table: small query, 1 / 10 / 50 connections\n\n${main.markdown}`;
+    console.log(`${mainSection}\n`);
+
+    const large = await runLargeCase({
+      config,
+      pin,
+      upstream,
+      largeSchemaFile,
+      largeSchema,
+      largeSdlBytes: Buffer.byteLength(largeSdl),
+      largeTypeCount: countSchemaTypes(largeSdl),
+    });
+    const largeSection = `## Large schema\n\n${large.markdown}`;
+    console.log(`${largeSection}\n`);
+
+    const targets = `## Targets\n\n${targetsMarkdown({
+      main: main.rows,
+      largeReadyMs: large.readyMs,
+      largeIdleRssMb: large.idleRssMb,
+    })}${main.gatewayReadyMs === undefined ? '' : `\n- Gateway (bench schema) spawn → ready: ${main.gatewayReadyMs.toFixed(0)} ms`}`;
+    console.log(`${targets}\n`);
+    sections.push(targets, mainSection, largeSection);
+
+    if (config.tokens) {
+      const tokens = await runTokenLifetime(pin);
+      const tokenSection = `## Token lifetime across replicas\n\n${tokens.markdown}`;
+      console.log(`${tokenSection}\n`);
+      sections.push(tokenSection);
+    }
+  } finally {
+    await upstream.stop();
+  }
+  if (warnings.length) {
+    const warningSection = `## WARNINGS\n\n${warnings.map((w) => `- ${w}`).join('\n')}`;
+    console.log(`${warningSection}\n`);
+    sections.push(warningSection);
+  }
+  const file = writeResults(sections.join('\n\n'));
+  console.error(`wrote ${file}`);
+}
+
+main()
+  .then(() => process.exit(warnings.length ? 1 : 0))
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  setupFiles: ['<rootDir>/test/setup/env.ts'],
+  testTimeout: 30000,
+  // Suites share one Redis; each uses its own key namespace, but running them one file at a
+  // time keeps the 2-core machine from turning timing bounds into flakes.
+  maxWorkers: 1,
+};

@@ -1,0 +1,73 @@
+import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+
+import { ErrorCode, GatewayError } from '../errors';
+
+export interface UserJwtOptions {
+  issuer: string;
+  audience: string;
+  /** HS256 shared secret, or … */
+  secret: string | undefined;
+  /** … a JWKS URL for RS256/ES256 keys. */
+  jwksUrl: string | undefined;
+  jwksTimeoutMs: number;
+  /** Claim listing the SEEK hirer IDs the user belongs to. @default seek_hirer_ids */
+  hirerClaim: string;
+}
+
+export interface VerifiedUser {
+  userId: string;
+  hirerIds: string[];
+}
+
+const subjectSchema = z.string().min(1).max(255);
+const hirerListSchema = z.union([
+  z.array(z.string().min(1).max(255)),
+  z.string().transform((value) => value.split(/[\s,]+/).filter(Boolean)),
+]);
+
+/** Clock skew tolerated between the app that signs user JWTs and this gateway. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+export const createUserJwtVerifier = (options: UserJwtOptions) => {
+  const key: Uint8Array | JWTVerifyGetKey = options.secret
+    ? new TextEncoder().encode(options.secret)
+    : createRemoteJWKSet(new URL(options.jwksUrl as string), {
+        timeoutDuration: options.jwksTimeoutMs,
+        cooldownDuration: 30_000,
+      });
+  // The allowlist is what stops `alg: none` and algorithm-swapping tokens.
+  const algorithms = options.secret ? ['HS256'] : ['RS256', 'ES256'];
+
+  return {
+    /** True when the token is a JWT whose unverified `iss` is ours: it must never reach SEEK. */
+    claimsOurIssuer(token: string): boolean {
+      if (token.split('.').length !== 3) return false;
+      try {
+        return decodeJwt(token).iss === options.issuer;
+      } catch {
+        return false;
+      }
+    },
+    async verify(token: string): Promise<VerifiedUser> {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          requiredClaims: ['exp', 'sub'],
+        }));
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const reason = code === 'ERR_JWT_EXPIRED' ? 'it has expired' : code === 'ERR_JWKS_TIMEOUT' ? 'its signing keys could not be fetched in time' : 'it failed verification';
+        throw new GatewayError(ErrorCode.Unauthenticated, `The user token was refused: ${reason}`);
+      }
+      const userId = subjectSchema.safeParse(payload.sub);
+      if (!userId.success) throw new GatewayError(ErrorCode.Unauthenticated, 'The user token has no usable `sub` claim');
+      const hirers = hirerListSchema.safeParse(payload[options.hirerClaim] ?? []);
+      return { userId: userId.data, hirerIds: hirers.success ? hirers.data : [] };
+    },
+  };
+};

@@ -1,0 +1,147 @@
+import type { NextFunction, Request, Response } from 'express';
+import { parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, Kind, type ValidationRule } from 'graphql';
+
+import type { CallerResolver } from '../callers/resolveCaller';
+import { errorBody, isGatewayError } from '../errors';
+import type { Logger } from '../observability/logger';
+import { describeError } from '../observability/logger';
+import type { RequestRecorder } from '../observability/requestLog';
+import type { Forwarder } from '../seek/forwarder';
+import { LOCAL_ROOT_FIELDS } from './gatewaySchema';
+import { classifyOperation } from './operationRoute';
+import type { SchemaVersion } from './seekGateway';
+
+/** What the lane remembers about a document: forward it, or leave it to Apollo Server. */
+type Verdict = { forward: true; isMutation: boolean; operationType: string } | { forward: false };
+
+const MAX_VERDICTS = 2_000;
+const LEAVE_TO_APOLLO: Verdict = { forward: false };
+
+export interface PassthroughOptions {
+  currentSchema: () => SchemaVersion | undefined;
+  callers: CallerResolver;
+  forwarder: Forwarder;
+  /** The same rules Apollo Server validates with (GraphQL's, GraphQL Armor's limits). */
+  validationRules: readonly ValidationRule[];
+  introspection: boolean;
+  maxTokens: number;
+  record: RequestRecorder;
+  logger: Logger;
+}
+
+/**
+ * The fast lane for the common case: a service or a browser-token bearer POSTing an operation
+ * that has only SEEK fields. The document is parsed and validated once (the verdict is cached
+ * per schema version), then each request costs one upstream call and SEEK's bytes are sent
+ * back untouched, without building a GraphQL result. Everything else (errors, user JWTs,
+ * gateway fields, introspection, GET) falls through to Apollo Server, which answers it the
+ * usual way, so both lanes give the same answers.
+ */
+export const createPassthrough = (options: PassthroughOptions) => {
+  const rules = options.introspection ? options.validationRules : [...options.validationRules, NoSchemaIntrospectionCustomRule];
+  let verdicts = new Map<string, Verdict>();
+  let verdictGeneration = 0;
+
+  const judge = (version: SchemaVersion, query: string, operationName: string | undefined): Verdict => {
+    try {
+      const document = parse(query, { maxTokens: options.maxTokens });
+      if (validate(version.schema, document, [...specifiedRules, ...rules]).length > 0) return LEAVE_TO_APOLLO;
+      const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+      const operation = operationName
+        ? operations.find((definition) => definition.name?.value === operationName)
+        : operations.length === 1
+          ? operations[0]
+          : undefined;
+      if (!operation || operation.operation === 'subscription') return LEAVE_TO_APOLLO;
+      if (classifyOperation(document, operation, LOCAL_ROOT_FIELDS) !== 'seek') return LEAVE_TO_APOLLO;
+      return { forward: true, isMutation: operation.operation === 'mutation', operationType: operation.operation };
+    } catch {
+      return LEAVE_TO_APOLLO;
+    }
+  };
+
+  const verdictFor = (version: SchemaVersion, query: string, operationName: string | undefined): Verdict => {
+    if (version.generation !== verdictGeneration) {
+      verdicts = new Map();
+      verdictGeneration = version.generation;
+    }
+    const key = operationName === undefined ? query : `${operationName}\n${query}`;
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = judge(version, query, operationName);
+      if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+      verdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+    if (req.method !== 'POST' || !body || typeof body.query !== 'string' || body.extensions !== undefined) return next();
+    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+    if (body.operationName !== undefined && body.operationName !== null && operationName === undefined) return next();
+    const variables = body.variables;
+    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return next();
+    const version = options.currentSchema();
+    if (!version) return next();
+
+    let caller;
+    try {
+      caller = options.callers.resolveSync(req.headers.authorization);
+    } catch {
+      return next();
+    }
+    if ('verify' in caller || (caller.kind !== 'service' && caller.kind !== 'seek-token')) return next();
+    const verdict = verdictFor(version, body.query, operationName);
+    if (!verdict.forward) return next();
+
+    const requestId = res.locals.requestId as string;
+    let httpStatus = 200;
+    let upstreamStatus: number | undefined;
+    let errorCode: string | undefined;
+    try {
+      const result = await options.forwarder.forward({
+        query: body.query,
+        operationName,
+        variables: variables as Record<string, unknown> | null | undefined,
+        isMutation: verdict.isMutation,
+        caller,
+        requestId,
+        sessionId: headerValue(req, 'x-session-id'),
+        acceptLanguage: headerValue(req, 'accept-language'),
+      });
+      upstreamStatus = result.upstreamStatus;
+      httpStatus = result.upstreamStatus === 200 ? 200 : result.upstreamStatus;
+      res.status(httpStatus).setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(result.body);
+    } catch (error) {
+      if (!isGatewayError(error)) {
+        options.logger.error({ requestId, err: describeError(error) }, 'unexpected error in the passthrough lane');
+        return next(error);
+      }
+      errorCode = error.code;
+      httpStatus = (error.extensions.http as { status: number }).status;
+      res.status(httpStatus).setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(errorBody(error, requestId));
+    }
+    options.record({
+      requestId,
+      callerKind: caller.kind,
+      operationName,
+      operationType: verdict.operationType,
+      outcome: errorCode ? 'error' : 'ok',
+      httpStatus,
+      upstreamStatus,
+      durationMs: performance.now() - started,
+      lane: 'passthrough',
+      errorCodes: errorCode ? [errorCode] : undefined,
+    });
+  };
+};
+
+const headerValue = (req: Request, name: string): string | undefined => {
+  const value = req.headers[name];
+  const single = Array.isArray(value) ? value[0] : value;
+  return single && single.length > 0 ? single : undefined;
+};

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+
+import type { CallerResolver } from '../callers/resolveCaller';
+import { ErrorCode, GatewayError, errorBody } from '../errors';
+import type { GatewayContext } from '../graphql/context';
+import { describeError, type Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { health, metricsEndpoint, readiness, type ReadinessChecks } from './probes';
+
+export interface HttpAppOptions {
+  apollo: ApolloServer<GatewayContext>;
+  passthrough: RequestHandler;
+  callers: CallerResolver;
+  readiness: ReadinessChecks;
+  metrics: Metrics;
+  logger: Logger;
+  corsOrigins: readonly string[];
+  maxBodyBytes: number;
+}
+
+const header = (value: string | string[] | undefined) => {
+  const single = Array.isArray(value) ? value[0] : value;
+  return single && single.length > 0 ? single : undefined;
+};
+
+/** The express app: probes, then /graphql (passthrough lane first, Apollo Server behind it). */
+export const createHttpApp = (options: HttpAppOptions) => {
+  const { logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/health', health);
+  app.get('/ready', readiness(options.readiness));
+  app.get('/metrics', metricsEndpoint(options.metrics));
+
+  const assignRequestId: RequestHandler = (_req, res, next) => {
+    // Always fresh: a caller's X-Request-Id is not trusted to be unique.
+    const requestId = randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('cache-control', 'no-store');
+    next();
+  };
+  const allowAll = options.corsOrigins.includes('*');
+  const corsMiddleware = cors({
+    origin: allowAll ? true : (origin, callback) => callback(null, !origin || options.corsOrigins.includes(origin)),
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['authorization', 'content-type', 'x-session-id', 'accept-language', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    exposedHeaders: ['x-request-id'],
+    maxAge: 600,
+  });
+
+  const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
+    const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      res.status(413).type('application/json').send(errorBody(new GatewayError(ErrorCode.BadRequest, `The request body is larger than ${options.maxBodyBytes} bytes`), requestId));
+      return;
+    }
+    if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      res.status(400).type('application/json').send(errorBody(new GatewayError(ErrorCode.BadRequest, 'The request body is not valid JSON'), requestId));
+      return;
+    }
+    next(error);
+  };
+  const lastResort: ErrorRequestHandler = (error, _req, res, _next) => {
+    const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
+    logger.error({ requestId, err: describeError(error) }, 'unhandled error');
+    if (res.headersSent) return;
+    res.status(500).type('application/json').send(errorBody(new GatewayError(ErrorCode.InternalServerError, 'Internal server error'), requestId));
+  };
+
+  app.use(
+    '/graphql',
+    assignRequestId,
+    corsMiddleware,
+    express.json({ limit: options.maxBodyBytes, strict: true }),
+    bodyErrors,
+    options.passthrough,
+    expressMiddleware(options.apollo, {
+      context: async ({ req, res }): Promise<GatewayContext> => ({
+        caller: await options.callers.resolve(header(req.headers.authorization)),
+        requestId: res.locals.requestId as string,
+        sessionId: header(req.headers['x-session-id']),
+        acceptLanguage: header(req.headers['accept-language']),
+        upstreamStatus: undefined,
+      }),
+    }),
+  );
+  app.use(lastResort);
+  return app;
+};

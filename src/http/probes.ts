@@ -1,0 +1,55 @@
+import type { Request, Response } from 'express';
+
+import type { Metrics } from '../observability/metrics';
+import type { SharedStoreState } from '../tokens/cache/sharedStore';
+
+export interface ReadinessChecks {
+  schemaLoaded: () => boolean;
+  /** Resolves when a partner token is in hand or was just fetched. */
+  partnerToken: () => Promise<unknown>;
+  redisState: () => SharedStoreState;
+  /** Bound on the whole check. */
+  timeoutMs: number;
+}
+
+/** `/health`: the process is alive. Never touches SEEK or Redis. */
+export const health = (_req: Request, res: Response) => {
+  res.setHeader('cache-control', 'no-store');
+  res.json({ status: 'ok' });
+};
+
+/**
+ * `/ready`: can serve. Needs the schema and a partner token; Redis being out only degrades the
+ * answer, because the in-memory tier keeps serving.
+ */
+export const readiness = (checks: ReadinessChecks) => async (_req: Request, res: Response) => {
+  const schema = checks.schemaLoaded();
+  let partnerToken: 'ok' | 'unavailable' = 'unavailable';
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      checks.partnerToken(),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), checks.timeoutMs);
+      }),
+    ]);
+    partnerToken = 'ok';
+  } catch {
+    partnerToken = 'unavailable';
+  } finally {
+    clearTimeout(timer);
+  }
+  const redis = checks.redisState();
+  const ready = schema && partnerToken === 'ok';
+  res.setHeader('cache-control', 'no-store');
+  res.status(ready ? 200 : 503).json({
+    status: ready ? (redis === 'degraded' ? 'degraded' : 'ready') : 'unavailable',
+    checks: { schema: schema ? 'ok' : 'loading', partnerToken, redis },
+  });
+};
+
+export const metricsEndpoint = (metrics: Metrics) => async (_req: Request, res: Response) => {
+  res.setHeader('content-type', metrics.registry.contentType);
+  res.setHeader('cache-control', 'no-store');
+  res.send(await metrics.registry.metrics());
+};

@@ -1,0 +1,63 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/**
+ * Paths that may hold a credential anywhere in a log object. pino removes them before the
+ * line is serialised, so no code path can print a token by accident.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'accessToken',
+  '*.accessToken',
+  'access_token',
+  '*.access_token',
+  'token',
+  '*.token',
+  'clientSecret',
+  '*.clientSecret',
+  'client_secret',
+  '*.client_secret',
+  'secret',
+  '*.secret',
+  'variables',
+  '*.variables',
+];
+
+export type { Logger };
+
+export const createLogger = (options: { level: string; destination?: DestinationStream }): Logger =>
+  pino(
+    {
+      level: options.level,
+      base: { service: 'seek-gateway' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination,
+  );
+
+/** Turns an unknown thrown value into a loggable object without its message leaking secrets. */
+export const describeError = (error: unknown): Record<string, unknown> => {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return {
+      type: error.name,
+      message: scrubSecrets(error.message),
+      code: (error as { code?: unknown }).code,
+      stack: error.stack ? scrubSecrets(error.stack) : undefined,
+      cause: cause instanceof Error ? { type: cause.name, message: scrubSecrets(cause.message) } : undefined,
+    };
+  }
+  return { type: typeof error };
+};
+
+/** Bearer values and JWT-shaped strings never reach a log line, even inside a message. */
+export const scrubSecrets = (text: string): string =>
+  text
+    .replace(/Bearer\s+[^\s"']+/gi, 'Bearer [redacted]')
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted-jwt]');

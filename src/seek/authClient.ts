@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+
+import { z } from 'zod';
+
+import { sleep } from '../clock';
+import { ErrorCode, GatewayError } from '../errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { FetchedToken } from '../tokens/cachedTokenSource';
+import { UpstreamFailure, type HttpClient } from './httpClient';
+
+const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.number().positive(),
+  token_type: z.string().regex(/^bearer$/i),
+});
+
+export interface AuthClientOptions {
+  http: HttpClient;
+  authUrl: string;
+  audience: string;
+  clientId: string;
+  clientSecret: string;
+  /** Re-read once after a 401, so a rotated secret is picked up without a restart. */
+  clientSecretFile: string | undefined;
+  userAgent: string;
+  /** Bound on one whole exchange, retries included. */
+  timeoutMs: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The OAuth client-credentials exchange with auth.seek.com. Timeouts, 5xx, 429 and malformed
+ * bodies are retried with backoff inside the bound; 401/403 means the credentials are wrong.
+ */
+export const createAuthClient = (options: AuthClientOptions) => {
+  const { http, logger, metrics } = options;
+  let clientSecret = options.clientSecret;
+  const fail = (reason: string, code: ErrorCode, message: string) => {
+    metrics.tokenFetchFailures.inc({ kind: 'partner', reason });
+    return new GatewayError(code, message);
+  };
+
+  const attempt = async (timeoutMs: number): Promise<FetchedToken | { retry: string } | { rejected: number }> => {
+    const started = performance.now();
+    let status = 'error';
+    try {
+      const response = await http.post(options.authUrl, {
+        headers: { 'content-type': 'application/json', 'user-agent': options.userAgent },
+        body: JSON.stringify({
+          audience: options.audience,
+          client_id: options.clientId,
+          client_secret: clientSecret,
+          grant_type: 'client_credentials',
+        }),
+        timeoutMs,
+      });
+      status = String(response.status);
+      if (response.status === 401 || response.status === 403) return { rejected: response.status };
+      if (response.status !== 200) return { retry: `HTTP ${response.status}` };
+      const parsed = tokenResponseSchema.safeParse(parseJson(response.body));
+      if (!parsed.success) return { retry: 'a malformed token response' };
+      return {
+        accessToken: parsed.data.access_token,
+        tokenType: 'Bearer',
+        expiresInSeconds: parsed.data.expires_in,
+      };
+    } catch (error) {
+      if (error instanceof UpstreamFailure) {
+        status = error.kind;
+        return { retry: error.kind === 'timeout' ? 'a timeout' : 'a connection failure' };
+      }
+      throw error;
+    } finally {
+      metrics.upstreamSeconds.observe({ target: 'auth', status }, (performance.now() - started) / 1_000);
+    }
+  };
+
+  const rereadSecret = async (): Promise<boolean> => {
+    if (!options.clientSecretFile) return false;
+    try {
+      const next = (await readFile(options.clientSecretFile, 'utf8')).trim();
+      if (next && next !== clientSecret) {
+        clientSecret = next;
+        logger.info('SEEK client secret re-read from SEEK_CLIENT_SECRET_FILE after a 401');
+        return true;
+      }
+    } catch {
+      logger.warn('SEEK_CLIENT_SECRET_FILE could not be re-read after a 401');
+    }
+    return false;
+  };
+
+  return {
+    /** Exchanges the client credentials for a partner token. */
+    async fetchPartnerToken(): Promise<FetchedToken> {
+      const deadline = performance.now() + options.timeoutMs;
+      let lastProblem = 'no attempt';
+      let secretReread = false;
+      for (let attemptNumber = 1; attemptNumber <= MAX_ATTEMPTS + 1; attemptNumber += 1) {
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) break;
+        // Early attempts get part of the budget so a hung connection still leaves room to retry.
+        const result = await attempt(attemptNumber < MAX_ATTEMPTS ? Math.max(remaining * 0.6, 1) : remaining);
+        if ('accessToken' in result) return result;
+        if ('rejected' in result) {
+          if (!secretReread && (await rereadSecret())) {
+            secretReread = true;
+            continue;
+          }
+          throw fail(
+            'rejected',
+            ErrorCode.SeekAuthRejected,
+            `SEEK's auth server rejected the gateway's client credentials (HTTP ${result.rejected}); check SEEK_CLIENT_ID and SEEK_CLIENT_SECRET`,
+          );
+        }
+        lastProblem = result.retry;
+        logger.warn({ attempt: attemptNumber, problem: lastProblem }, 'partner token exchange failed; retrying');
+        if (attemptNumber >= MAX_ATTEMPTS) break;
+        const backoff = 100 * 2 ** (attemptNumber - 1) + Math.random() * 100;
+        if (deadline - performance.now() <= backoff) break;
+        await sleep(backoff);
+      }
+      const reason = lastProblem === 'a timeout' ? 'timeout' : lastProblem.startsWith('a malformed') ? 'bad_response' : 'unavailable';
+      throw fail(
+        reason,
+        ErrorCode.SeekAuthUnavailable,
+        `Could not obtain a SEEK partner token: SEEK's auth server answered with ${lastProblem}`,
+      );
+    },
+  };
+};
+
+export type AuthClient = ReturnType<typeof createAuthClient>;
+
+export const parseJson = (body: Buffer): unknown => {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+};

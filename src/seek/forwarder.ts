@@ -1,0 +1,183 @@
+import type { Caller } from '../callers/caller';
+import { sleep } from '../clock';
+import { ErrorCode, GatewayError } from '../errors';
+import type { Metrics } from '../observability/metrics';
+import type { PartnerTokenSource } from '../tokens/partnerToken';
+import { UpstreamFailure, type HttpClient, type UpstreamResponse } from './httpClient';
+
+/** One client operation, as it goes to SEEK. */
+export interface ForwardRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  isMutation: boolean;
+  caller: Caller;
+  /** Fresh UUID per client request: X-Request-Id to SEEK and the request id in our logs. */
+  requestId: string;
+  /** The caller's X-Session-Id and Accept-Language, passed on only when the caller sent them. */
+  sessionId: string | undefined;
+  acceptLanguage: string | undefined;
+}
+
+export interface ForwardResult {
+  /** SEEK's GraphQL response, byte for byte. */
+  body: Buffer;
+  upstreamStatus: number;
+}
+
+export interface ForwarderOptions {
+  http: HttpClient;
+  apiUrl: string;
+  userAgent: string;
+  /** Bound on each call to SEEK. */
+  timeoutMs: number;
+  partnerTokens: PartnerTokenSource;
+  metrics: Metrics;
+}
+
+/** Statuses worth one more try for a query: the request never ran or SEEK asked us to wait. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const RETRY_BACKOFF_MS = 100;
+const UNAUTHENTICATED_MARKER = Buffer.from('"UNAUTHENTICATED"');
+
+const firstNonSpace = (body: Buffer, fromEnd: boolean): number => {
+  for (let step = 0; step < body.length; step += 1) {
+    const byte = body[fromEnd ? body.length - 1 - step : step] as number;
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;
+  }
+  return -1;
+};
+/**
+ * A cheap check that the body is a JSON object. The bytes go back to the caller untouched, so
+ * a full parse of a 1 MB answer would cost more than the hop itself.
+ */
+export const looksLikeJsonObject = (body: Buffer) =>
+  firstNonSpace(body, false) === 0x7b && firstNonSpace(body, true) === 0x7d;
+
+const hasUnauthenticatedError = (body: Buffer): boolean => {
+  if (body.indexOf(UNAUTHENTICATED_MARKER) === -1) return false;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+    return Array.isArray(parsed.errors) && parsed.errors.some((error) => error?.extensions?.code === 'UNAUTHENTICATED');
+  } catch {
+    return false;
+  }
+};
+
+const retryAfterMs = (response: UpstreamResponse): number => {
+  const header = response.headers['retry-after'];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return RETRY_BACKOFF_MS;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1_000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? RETRY_BACKOFF_MS : Math.max(0, date - Date.now());
+};
+
+/**
+ * Sends one client operation to SEEK as one HTTP request: the document, operationName and
+ * variables as the client sent them, with the token the caller's kind calls for.
+ */
+export const createForwarder = (options: ForwarderOptions) => {
+  const { http, metrics, partnerTokens } = options;
+
+  const send = async (body: string, token: string, request: ForwardRequest): Promise<UpstreamResponse> => {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': options.userAgent,
+      'x-request-id': request.requestId,
+    };
+    if (request.sessionId) headers['x-session-id'] = request.sessionId;
+    if (request.acceptLanguage) headers['accept-language'] = request.acceptLanguage;
+    const started = performance.now();
+    let status = 'error';
+    try {
+      const response = await http.post(options.apiUrl, { headers, body, timeoutMs: options.timeoutMs });
+      status = String(response.status);
+      return response;
+    } catch (error) {
+      if (error instanceof UpstreamFailure) status = error.kind;
+      throw error;
+    } finally {
+      metrics.upstreamSeconds.observe({ target: 'graphql', status }, (performance.now() - started) / 1_000);
+    }
+  };
+
+  /** One call, plus one retry for queries when the request surely did not run or SEEK said wait. */
+  const sendWithRetry = async (body: string, token: string, request: ForwardRequest): Promise<UpstreamResponse> => {
+    try {
+      const response = await send(body, token, request);
+      if (request.isMutation || !RETRYABLE_STATUSES.has(response.status)) return response;
+      const wait = retryAfterMs(response);
+      // Retry-After longer than a whole call's bound is not worth holding the client for.
+      if (wait > options.timeoutMs) return response;
+      await sleep(wait);
+    } catch (error) {
+      if (!(error instanceof UpstreamFailure) || error.kind !== 'network' || request.isMutation) throw error;
+      await sleep(RETRY_BACKOFF_MS);
+    }
+    return send(body, token, request);
+  };
+
+  const toResult = (response: UpstreamResponse): ForwardResult => {
+    const { status } = response;
+    if (RETRYABLE_STATUSES.has(status) || status >= 500) {
+      throw new GatewayError(ErrorCode.SeekUnavailable, `SEEK is unavailable (HTTP ${status})`, { upstreamStatus: status });
+    }
+    if (!looksLikeJsonObject(response.body)) {
+      throw new GatewayError(ErrorCode.SeekBadResponse, `SEEK answered with a body that is not a GraphQL response (HTTP ${status})`, {
+        upstreamStatus: status,
+      });
+    }
+    // SEEK reports failures as HTTP 200 with errors[]; other 4xx with a GraphQL body (e.g. a
+    // validation error) are passed on as they are.
+    return { body: response.body, upstreamStatus: status };
+  };
+
+  return {
+    async forward(request: ForwardRequest): Promise<ForwardResult> {
+      const body = JSON.stringify({
+        query: request.query,
+        operationName: request.operationName ?? undefined,
+        variables: request.variables ?? undefined,
+      });
+      try {
+        switch (request.caller.kind) {
+          case 'seek-token':
+            // The caller's own browser token: SEEK judges it, and its UNAUTHENTICATED goes back
+            // so the frontend renews the token.
+            return toResult(await sendWithRetry(body, request.caller.accessToken, request));
+          case 'service': {
+            const partner = await partnerTokens.get();
+            const response = await sendWithRetry(body, partner.accessToken, request);
+            if (response.status === 200 && hasUnauthenticatedError(response.body)) {
+              // SEEK revoked or expired the token before we expected: one fresh token, one retry.
+              await partnerTokens.invalidate(partner.accessToken);
+              const fresh = await partnerTokens.get();
+              return toResult(await sendWithRetry(body, fresh.accessToken, request));
+            }
+            return toResult(response);
+          }
+          case 'user':
+            throw new GatewayError(
+              ErrorCode.Forbidden,
+              'A user token cannot call SEEK directly: ask the browserToken mutation for a browser token and send that instead',
+            );
+          case 'anonymous':
+            throw new GatewayError(ErrorCode.Unauthenticated, 'Send Authorization: Bearer <credential> to call SEEK operations');
+        }
+      } catch (error) {
+        if (error instanceof UpstreamFailure) {
+          throw error.kind === 'timeout'
+            ? new GatewayError(ErrorCode.SeekTimeout, `SEEK did not answer within ${options.timeoutMs} ms`)
+            : new GatewayError(ErrorCode.SeekUnavailable, 'SEEK could not be reached');
+        }
+        throw error;
+      }
+    },
+  };
+};
+
+export type Forwarder = ReturnType<typeof createForwarder>;

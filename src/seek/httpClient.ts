@@ -1,0 +1,81 @@
+import { Agent, request } from 'undici';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export type UpstreamFailureKind = 'timeout' | 'network';
+
+/** A call that produced no HTTP answer. Its message names no URL and no header. */
+export class UpstreamFailure extends Error {
+  constructor(
+    readonly kind: UpstreamFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamFailure';
+  }
+}
+
+export interface PostOptions {
+  headers: Record<string, string>;
+  body: string;
+  /** Bound on the whole call, connect to last byte. */
+  timeoutMs: number;
+}
+
+export interface HttpClient {
+  post(url: string, options: PostOptions): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
+
+/** Answers larger than this are refused: SEEK's responses are far smaller. */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Keep-alive connection pool to SEEK (undici's Agent): one TLS handshake serves many
+ * operations, which is most of what a hop costs.
+ */
+export const createHttpClient = (options: { connectionsPerOrigin?: number } = {}): HttpClient => {
+  const agent = new Agent({
+    connections: options.connectionsPerOrigin ?? 128,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+    maxResponseSize: MAX_RESPONSE_BYTES,
+  });
+  return {
+    async post(url, { headers, body, timeoutMs }) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      try {
+        const response = await request(url, {
+          dispatcher: agent,
+          method: 'POST',
+          headers,
+          body,
+          signal: controller.signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.body) chunks.push(chunk as Buffer);
+        return {
+          status: response.statusCode,
+          headers: response.headers,
+          body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+        };
+      } catch (error) {
+        if (controller.signal.aborted) {
+          throw new UpstreamFailure('timeout', `no answer within ${timeoutMs} ms`);
+        }
+        const code = (error as { code?: string }).code;
+        throw new UpstreamFailure('network', `connection failed${code ? ` (${code})` : ''}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => agent.close(),
+  };
+};

@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import {
+  buildClientSchema,
+  buildSchema,
+  getIntrospectionQuery,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+} from 'graphql';
+
+import { sleep } from '../clock';
+import type { Logger } from '../observability/logger';
+import type { HttpClient } from './httpClient';
+
+export interface IntrospectOptions {
+  http: HttpClient;
+  apiUrl: string;
+  userAgent: string;
+  timeoutMs: number;
+  /** Used only if SEEK refuses introspection without a token. */
+  getPartnerToken: (() => Promise<string>) | undefined;
+}
+
+export class SchemaLoadError extends Error {
+  override name = 'SchemaLoadError';
+}
+
+const INTROSPECTION_QUERY = getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true });
+
+/** Fetches SEEK's schema by introspection (without a token first, as SEEK allows). */
+export const introspectSeekSchema = async (options: IntrospectOptions): Promise<GraphQLSchema> => {
+  const ask = async (token: string | undefined) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': options.userAgent };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await options.http.post(options.apiUrl, {
+      headers,
+      body: JSON.stringify({ query: INTROSPECTION_QUERY, operationName: 'IntrospectionQuery' }),
+      timeoutMs: options.timeoutMs,
+    });
+    let parsed: { data?: IntrospectionQuery; errors?: Array<{ extensions?: { code?: string } }> };
+    try {
+      parsed = JSON.parse(response.body.toString('utf8')) as typeof parsed;
+    } catch {
+      throw new SchemaLoadError(`SEEK answered introspection with a body that is not JSON (HTTP ${response.status})`);
+    }
+    return { status: response.status, parsed };
+  };
+  let { status, parsed } = await ask(undefined);
+  if (!parsed.data && parsed.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED') && options.getPartnerToken) {
+    ({ status, parsed } = await ask(await options.getPartnerToken()));
+  }
+  if (!parsed.data?.__schema) {
+    throw new SchemaLoadError(`SEEK answered introspection without a schema (HTTP ${status})`);
+  }
+  return buildClientSchema(parsed.data);
+};
+
+export const readSchemaFile = (path: string): GraphQLSchema => {
+  try {
+    return buildSchema(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new SchemaLoadError(`SEEK_SCHEMA_FILE ${path} could not be loaded: ${(error as Error).message}`);
+  }
+};
+
+/**
+ * Introspects with bounded retries and a clear final error. The result is never cached as a
+ * failed promise: each call starts afresh, so a SEEK that was down at boot can be retried.
+ */
+export const loadSeekSchemaWithRetry = async (
+  introspect: () => Promise<GraphQLSchema>,
+  options: { attempts: number; logger: Logger },
+): Promise<GraphQLSchema> => {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= options.attempts; attempt += 1) {
+    try {
+      return await introspect();
+    } catch (error) {
+      lastError = error;
+      options.logger.warn({ attempt, err: { message: (error as Error).message } }, 'SEEK schema introspection failed');
+      if (attempt < options.attempts) await sleep(Math.min(250 * 2 ** (attempt - 1), 4_000));
+    }
+  }
+  throw new SchemaLoadError(
+    `Could not load SEEK's schema after ${options.attempts} attempts: ${(lastError as Error).message}. ` +
+      'Check SEEK_API_URL, or set SEEK_SCHEMA_FILE to a schema saved with `npm run schema:pull`.',
+  );
+};
+
+/** The gateway's own SDL (schema/gateway.graphql), found from src/ and from dist/src/ alike. */
+export const readGatewayTypeDefs = (): string => {
+  let directory = __dirname;
+  for (let depth = 0; depth < 5; depth += 1) {
+    const candidate = join(directory, 'schema', 'gateway.graphql');
+    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
+    directory = dirname(directory);
+  }
+  throw new SchemaLoadError('schema/gateway.graphql was not found next to the gateway');
+};

@@ -1,0 +1,201 @@
+import KeyvRedis from '@keyv/redis';
+import Keyv from 'keyv';
+import { createClient, type RedisClientType } from 'redis';
+
+import type { Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+
+export type SharedStoreState = 'ready' | 'degraded' | 'disabled';
+export type LockResult = 'acquired' | 'held' | 'unavailable';
+export interface SharedEntry {
+  value: string;
+  ttlMs: number;
+}
+
+/**
+ * The cross-replica part of the token cache. Every call is bounded: it answers within the
+ * configured command timeout or resolves as a miss/failure, so Redis being down, slow or
+ * half-open never holds a request. Callers then fall back to memory or a direct fetch.
+ */
+export interface SharedStore {
+  readonly state: SharedStoreState;
+  /**
+   * The value and its remaining Redis TTL. Expiry is read from Redis, not from the writer's
+   * clock, so replicas whose clocks disagree still agree on how long a token has left.
+   */
+  get(key: string): Promise<SharedEntry | undefined>;
+  set(key: string, value: string, ttlMs: number, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  acquireLock(key: string, owner: string, ttlMs: number): Promise<LockResult>;
+  releaseLock(key: string, owner: string): Promise<void>;
+  /** Adds one to a fixed-window counter and returns the new count, or undefined when Redis is out. */
+  increment(key: string, windowMs: number): Promise<number | undefined>;
+  /** Called each time the connection becomes ready again (e.g. to write tokens back). */
+  onReady(listener: () => void): void;
+  close(): Promise<void>;
+}
+
+/** A store for running without Redis: every call misses, so the in-process tier does all. */
+export const disabledSharedStore: SharedStore = {
+  state: 'disabled',
+  get: async () => undefined,
+  set: async () => false,
+  delete: async () => undefined,
+  acquireLock: async () => 'unavailable',
+  releaseLock: async () => undefined,
+  increment: async () => undefined,
+  onReady: () => undefined,
+  close: async () => undefined,
+};
+
+// Deletes the lock only when this replica still owns it, so a slow owner whose lock expired
+// can't release the lock a newer owner holds.
+const RELEASE_LOCK_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+const TIMED_OUT = Symbol('timed out');
+
+export interface RedisSharedStoreOptions {
+  url: string;
+  /** Bound on every Redis call; past it the call counts as a miss. @default 50 */
+  commandTimeoutMs: number;
+  /** After a failure Redis is skipped this long, so a dead Redis costs nothing per request. @default 1000 */
+  breakerMs?: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Redis through Keyv (@keyv/redis) for the token values, and the same node-redis client for
+ * the lock and counters. The client is built here, not from a URL inside @keyv/redis: with
+ * defaults, Keyv + @keyv/redis queue commands while Redis is down and hang requests.
+ */
+export const createRedisSharedStore = (options: RedisSharedStoreOptions): SharedStore => {
+  const { logger, metrics, commandTimeoutMs } = options;
+  const breakerMs = options.breakerMs ?? 1_000;
+  let breakerOpenUntil = 0;
+  let lastErrorLogAt = 0;
+  let closed = false;
+  const readyListeners: Array<() => void> = [];
+
+  const client: RedisClientType = createClient({
+    url: options.url,
+    // Fail commands at once while disconnected instead of queueing them until a reconnect.
+    disableOfflineQueue: true,
+    // Detects a half-open connection (Redis gone without a FIN) within about a second.
+    pingInterval: 1_000,
+    socket: {
+      connectTimeout: 1_000,
+      socketTimeout: 3_000,
+      keepAlive: true,
+      // Capped backoff with jitter: reconnects forever, but never hammers a dead Redis.
+      reconnectStrategy: (retries: number) =>
+        closed ? false : Math.min(100 * 2 ** Math.min(retries, 5), 2_000) + Math.floor(Math.random() * 100),
+    },
+  });
+  client.on('error', (error: Error) => {
+    metrics.redisErrors.inc({ operation: 'client' });
+    // One line per 10 s at most: a Redis that is down must not flood the log.
+    const now = Date.now();
+    if (now - lastErrorLogAt > 10_000) {
+      lastErrorLogAt = now;
+      logger.warn({ err: { type: error.name, message: error.message } }, 'redis unavailable; serving tokens from memory');
+    }
+  });
+  client.on('ready', () => {
+    metrics.redisUp.set(1);
+    breakerOpenUntil = 0;
+    logger.info('redis ready');
+    for (const listener of readyListeners) listener();
+  });
+  client.on('end', () => metrics.redisUp.set(0));
+  client.on('reconnecting', () => metrics.redisUp.set(0));
+  metrics.redisUp.set(0);
+  // Connect eagerly and never await it: start-up must not wait for Redis, and @keyv/redis
+  // leaks listeners when it has to connect per operation.
+  client.connect().catch(() => undefined);
+
+  const keyv = new Keyv<string>({
+    store: new KeyvRedis(client, { throwOnConnectError: false, throwOnErrors: true }),
+    namespace: undefined,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+    // Keyv would store its own `expires` and check it against this replica's clock, deleting a
+    // shared token early when the clock runs ahead. Our value carries its own expiry and Redis
+    // TTL does the evicting, so Keyv's envelope holds the value only.
+    serialize: (data) => JSON.stringify(data.value),
+    deserialize: <Value>(raw: string) => ({ value: JSON.parse(raw) as Value }),
+  });
+  keyv.on('error', () => undefined); // surfaced through throwOnErrors below; avoid an unhandled 'error' event
+
+  const usable = () => !closed && client.isReady && Date.now() >= breakerOpenUntil;
+
+  /** Runs one Redis call within the bound; undefined on timeout, failure or skipped. */
+  const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
+    if (!usable()) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        call(),
+        new Promise<typeof TIMED_OUT>((resolve) => {
+          timer = setTimeout(resolve, commandTimeoutMs, TIMED_OUT);
+        }),
+      ]);
+      if (result === TIMED_OUT) throw new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`);
+      return result;
+    } catch (error) {
+      metrics.redisErrors.inc({ operation });
+      breakerOpenUntil = Date.now() + breakerMs;
+      logger.debug({ err: { message: (error as Error).message }, operation }, 'redis call failed');
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    get state(): SharedStoreState {
+      return usable() ? 'ready' : 'degraded';
+    },
+    async get(key) {
+      // Both commands leave in one write (node-redis pipelines calls made in the same tick).
+      const reply = await bounded('get', () => Promise.all([keyv.get(key), client.pTTL(key)]));
+      if (!reply) return undefined;
+      const [value, ttlMs] = reply;
+      return typeof value === 'string' && ttlMs > 0 ? { value, ttlMs } : undefined;
+    },
+    async set(key, value, ttlMs, setOptions) {
+      const ttl = Math.max(1, Math.floor(ttlMs));
+      if (setOptions?.onlyIfAbsent) {
+        const stored = await bounded('set', () => client.set(key, JSON.stringify(value), { NX: true, PX: ttl }));
+        return stored === 'OK';
+      }
+      return (await bounded('set', () => keyv.set(key, value, ttl))) === true;
+    },
+    async delete(key) {
+      await bounded('delete', () => keyv.delete(key));
+    },
+    async acquireLock(key, owner, ttlMs) {
+      const result = await bounded('lock', () => client.set(key, owner, { NX: true, PX: Math.floor(ttlMs) }));
+      if (result === undefined) return 'unavailable';
+      return result === 'OK' ? 'acquired' : 'held';
+    },
+    async releaseLock(key, owner) {
+      await bounded('unlock', () => client.eval(RELEASE_LOCK_SCRIPT, { keys: [key], arguments: [owner] }));
+    },
+    async increment(key, windowMs) {
+      const replies = await bounded('increment', () =>
+        client.multi().incr(key).pExpire(key, windowMs, 'NX').exec(),
+      );
+      const count = replies?.[0];
+      return typeof count === 'number' ? count : undefined;
+    },
+    onReady(listener) {
+      readyListeners.push(listener);
+    },
+    async close() {
+      closed = true;
+      await client.close().catch(() => client.destroy());
+    },
+  };
+};

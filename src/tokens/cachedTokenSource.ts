@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+
+import { z } from 'zod';
+
+import { sleep, type Clock } from '../clock';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { TokenCipher } from './cache/encryption';
+import type { SharedStore } from './cache/sharedStore';
+
+/** A token as the cache holds it. Times are on this replica's clock. */
+export interface TokenRecord {
+  accessToken: string;
+  tokenType: string;
+  obtainedAt: number;
+  expiresAt: number;
+}
+
+/** What an exchange with SEEK returns. */
+export interface FetchedToken {
+  accessToken: string;
+  tokenType: string;
+  expiresInSeconds: number;
+}
+
+export type TokenKind = 'partner' | 'browser';
+
+/** Refresh in the background at 70-80% of the lifetime (jittered per replica). */
+const REFRESH_AT = 0.8;
+const REFRESH_JITTER = 0.1;
+/** After a failed background refresh, wait this long before trying again. */
+const REFRESH_RETRY_MS = 5_000;
+const LOCK_POLL_MS = 25;
+
+const sharedRecordSchema = z.object({
+  accessToken: z.string().min(1),
+  tokenType: z.string().min(1),
+  lifetimeMs: z.number().positive(),
+});
+
+interface MemoryEntry {
+  record: TokenRecord;
+  usableUntil: number;
+  refreshAt: number;
+  refetch: () => Promise<FetchedToken>;
+}
+
+export interface CachedTokenSourceOptions {
+  kind: TokenKind;
+  /** Redis key prefix, already namespaced per client ID and SEEK environment. */
+  keyPrefix: string;
+  store: SharedStore;
+  cipher: TokenCipher;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** A token is no longer handed out this long before it expires (capped at 10% of its lifetime). */
+  expiryBufferMs: number;
+  /** Renew before expiry in the background (partner token) or only on demand (browser tokens). */
+  refreshAhead: boolean;
+  /** Lifetime of the cross-replica fetch lock; longer than the bound on one token fetch. */
+  lockTtlMs: number;
+  /** In-process entries kept at most; the oldest go first. @default 10000 */
+  maxEntries?: number;
+}
+
+export interface CacheStats {
+  memoryHits: number;
+  sharedHits: number;
+  misses: number;
+  fetches: number;
+  refreshes: number;
+}
+
+export interface CachedTokenSource {
+  /** A usable token for this cache key, fetching it with `fetch` when no replica has one. */
+  get(cacheKey: string, fetch: () => Promise<FetchedToken>): Promise<TokenRecord>;
+  /** Drops a token SEEK rejected, here and in Redis, unless it was already replaced. */
+  invalidate(cacheKey: string, rejectedAccessToken: string): Promise<void>;
+  readonly stats: Readonly<CacheStats>;
+}
+
+/**
+ * Two tiers in front of a token endpoint: an in-process map (no Redis round trip in steady
+ * state) and Redis shared by all replicas. On a shared miss one replica takes a Redis lock
+ * and fetches; the others poll Redis for its result and fetch themselves only if it never
+ * comes. Concurrent misses inside one process share one promise.
+ */
+export const createCachedTokenSource = (options: CachedTokenSourceOptions): CachedTokenSource => {
+  const { kind, store, cipher, clock, logger, metrics } = options;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const memory = new Map<string, MemoryEntry>();
+  const inflight = new Map<string, Promise<TokenRecord>>();
+  const refreshing = new Set<string>();
+  const stats: CacheStats = { memoryHits: 0, sharedHits: 0, misses: 0, fetches: 0, refreshes: 0 };
+  const count = {
+    memoryHit: metrics.tokenCache.labels(kind, 'memory_hit'),
+    sharedHit: metrics.tokenCache.labels(kind, 'shared_hit'),
+    miss: metrics.tokenCache.labels(kind, 'miss'),
+    fetch: metrics.tokenCache.labels(kind, 'fetch'),
+    refresh: metrics.tokenCache.labels(kind, 'refresh'),
+    lockWait: metrics.tokenCache.labels(kind, 'lock_wait'),
+  };
+
+  const sharedKey = (cacheKey: string) => `${options.keyPrefix}:${kind}:${cacheKey}`;
+  const lockKey = (cacheKey: string) => `${options.keyPrefix}:lock:${kind}:${cacheKey}`;
+  const bufferFor = (lifetimeMs: number) => Math.min(options.expiryBufferMs, lifetimeMs * 0.1);
+
+  const remember = (cacheKey: string, record: TokenRecord, refetch: () => Promise<FetchedToken>) => {
+    const lifetime = record.expiresAt - record.obtainedAt;
+    const refreshFraction = REFRESH_AT - Math.random() * REFRESH_JITTER;
+    memory.delete(cacheKey);
+    memory.set(cacheKey, {
+      record,
+      usableUntil: record.expiresAt - bufferFor(lifetime),
+      refreshAt: record.obtainedAt + lifetime * refreshFraction,
+      refetch,
+    });
+    if (memory.size > maxEntries) {
+      const oldest = memory.keys().next().value;
+      if (oldest !== undefined) memory.delete(oldest);
+    }
+  };
+
+  const readShared = async (cacheKey: string): Promise<TokenRecord | undefined> => {
+    const key = sharedKey(cacheKey);
+    const entry = await store.get(key);
+    if (!entry) return undefined;
+    const opened = cipher.open(entry.value, key);
+    const parsed = opened === undefined ? undefined : sharedRecordSchema.safeParse(safeJson(opened));
+    if (!parsed?.success) {
+      logger.warn({ kind }, 'unreadable token in redis (other key or tampered); ignoring it');
+      return undefined;
+    }
+    const now = clock.now();
+    const remaining = Math.min(entry.ttlMs, parsed.data.lifetimeMs);
+    return {
+      accessToken: parsed.data.accessToken,
+      tokenType: parsed.data.tokenType,
+      expiresAt: now + remaining,
+      obtainedAt: now + remaining - parsed.data.lifetimeMs,
+    };
+  };
+
+  const writeShared = async (cacheKey: string, record: TokenRecord, onlyIfAbsent = false) => {
+    const key = sharedKey(cacheKey);
+    const ttlMs = record.expiresAt - clock.now();
+    if (ttlMs <= 0) return;
+    const sealed = cipher.seal(
+      JSON.stringify({
+        accessToken: record.accessToken,
+        tokenType: record.tokenType,
+        lifetimeMs: record.expiresAt - record.obtainedAt,
+      }),
+      key,
+    );
+    await store.set(key, sealed, ttlMs, { onlyIfAbsent });
+  };
+
+  const usable = (record: TokenRecord) =>
+    clock.now() < record.expiresAt - bufferFor(record.expiresAt - record.obtainedAt);
+  // A shared token counts as a refresh result only if it is younger than the earliest moment
+  // any replica would start refreshing: otherwise it is the very token being replaced.
+  const freshlyRefreshed = (record: TokenRecord) =>
+    clock.now() < record.obtainedAt + (record.expiresAt - record.obtainedAt) * (REFRESH_AT - REFRESH_JITTER);
+
+  const fetchAndStore = async (cacheKey: string, fetch: () => Promise<FetchedToken>) => {
+    stats.fetches += 1;
+    count.fetch.inc();
+    const fetched = await fetch();
+    const obtainedAt = clock.now();
+    const record: TokenRecord = {
+      accessToken: fetched.accessToken,
+      tokenType: fetched.tokenType,
+      obtainedAt,
+      expiresAt: obtainedAt + fetched.expiresInSeconds * 1_000,
+    };
+    remember(cacheKey, record, fetch);
+    await writeShared(cacheKey, record);
+    return record;
+  };
+
+  const load = async (
+    cacheKey: string,
+    fetch: () => Promise<FetchedToken>,
+    accept: (record: TokenRecord) => boolean,
+  ): Promise<TokenRecord> => {
+    const adopt = (record: TokenRecord) => {
+      stats.sharedHits += 1;
+      count.sharedHit.inc();
+      remember(cacheKey, record, fetch);
+      return record;
+    };
+    const shared = await readShared(cacheKey);
+    if (shared && accept(shared)) return adopt(shared);
+
+    const owner = randomUUID();
+    let lock = await store.acquireLock(lockKey(cacheKey), owner, options.lockTtlMs);
+    if (lock === 'held') {
+      count.lockWait.inc();
+      const deadline = Date.now() + options.lockTtlMs;
+      while (lock === 'held' && Date.now() < deadline) {
+        await sleep(LOCK_POLL_MS);
+        const result = await readShared(cacheKey);
+        if (result && accept(result)) return adopt(result);
+        lock = await store.acquireLock(lockKey(cacheKey), owner, options.lockTtlMs);
+      }
+    }
+    try {
+      if (lock === 'acquired') {
+        // Another replica may have written the token between our read and our lock.
+        const result = await readShared(cacheKey);
+        if (result && accept(result)) return adopt(result);
+      }
+      return await fetchAndStore(cacheKey, fetch);
+    } finally {
+      if (lock === 'acquired') await store.releaseLock(lockKey(cacheKey), owner);
+    }
+  };
+
+  const singleFlight = (
+    cacheKey: string,
+    fetch: () => Promise<FetchedToken>,
+    accept: (record: TokenRecord) => boolean,
+  ): Promise<TokenRecord> => {
+    const running = inflight.get(cacheKey);
+    if (running) return running;
+    const started = load(cacheKey, fetch, accept).finally(() => inflight.delete(cacheKey));
+    inflight.set(cacheKey, started);
+    return started;
+  };
+
+  const refreshInBackground = (cacheKey: string, entry: MemoryEntry) => {
+    if (refreshing.has(cacheKey) || inflight.has(cacheKey)) return;
+    refreshing.add(cacheKey);
+    stats.refreshes += 1;
+    count.refresh.inc();
+    singleFlight(cacheKey, entry.refetch, freshlyRefreshed)
+      .catch((error: unknown) => {
+        // The current token keeps serving until it is no longer usable; try again later.
+        entry.refreshAt = clock.now() + REFRESH_RETRY_MS;
+        logger.warn({ kind, err: { message: (error as Error).message } }, 'background token refresh failed');
+      })
+      .finally(() => refreshing.delete(cacheKey));
+  };
+
+  if (options.refreshAhead) {
+    // After Redis comes back (it keeps nothing on restart), put our tokens back for the others.
+    store.onReady(() => {
+      for (const [cacheKey, entry] of memory) {
+        if (usable(entry.record)) void writeShared(cacheKey, entry.record, true);
+      }
+    });
+  }
+
+  return {
+    stats,
+    get(cacheKey, fetch) {
+      const entry = memory.get(cacheKey);
+      if (entry) {
+        const now = clock.now();
+        if (now < entry.usableUntil) {
+          stats.memoryHits += 1;
+          count.memoryHit.inc();
+          if (options.refreshAhead && now >= entry.refreshAt) refreshInBackground(cacheKey, entry);
+          return Promise.resolve(entry.record);
+        }
+        memory.delete(cacheKey);
+      }
+      stats.misses += 1;
+      count.miss.inc();
+      return singleFlight(cacheKey, fetch, usable);
+    },
+    async invalidate(cacheKey, rejectedAccessToken) {
+      const entry = memory.get(cacheKey);
+      if (entry?.record.accessToken === rejectedAccessToken) memory.delete(cacheKey);
+      const shared = await readShared(cacheKey);
+      if (shared?.accessToken === rejectedAccessToken) await store.delete(sharedKey(cacheKey));
+    },
+  };
+};
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
