@@ -29,7 +29,9 @@ const main = async () => {
   );
   const sdl = printSchema(schema);
   writeFileSync(output, sdl);
-  process.stdout.write(`wrote ${output}: ${sdl.length} bytes, ${Object.keys(schema.getTypeMap()).length} types\n`);
+  process.stdout.write(
+    `wrote ${output}: ${sdl.length} bytes, ${Object.keys(schema.getTypeMap()).length} types\n`,
+  );
   await http.close();
 };
 

@@ -15,9 +15,18 @@ import { createRequestRecorder } from './observability/requestLog';
 import { createAuthClient } from './seek/authClient';
 import { createForwarder } from './seek/forwarder';
 import { createHttpClient, type HttpClient } from './seek/httpClient';
-import { introspectSeekSchema, loadSeekSchemaWithRetry, readGatewayTypeDefs, readSchemaFile } from './seek/schemaSource';
+import {
+  introspectSeekSchema,
+  loadSeekSchemaWithRetry,
+  readGatewayTypeDefs,
+  readSchemaFile,
+} from './seek/schemaSource';
 import { createTokenCipher, resolveEncryptionKey } from './tokens/cache/encryption';
-import { createRedisSharedStore, disabledSharedStore, type SharedStore } from './tokens/cache/sharedStore';
+import {
+  createRedisSharedStore,
+  disabledSharedStore,
+  type SharedStore,
+} from './tokens/cache/sharedStore';
 import { createBrowserTokenService } from './tokens/browserTokens';
 import { createCachedTokenSource, type CachedTokenSource } from './tokens/cachedTokenSource';
 import { createPartnerTokenSource, type PartnerTokenSource } from './tokens/partnerToken';
@@ -75,9 +84,20 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
   const sharedStore =
     deps.sharedStore ??
     (config.redis.url
-      ? createRedisSharedStore({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger, metrics })
+      ? createRedisSharedStore({
+          url: config.redis.url,
+          commandTimeoutMs: config.redis.commandTimeoutMs,
+          logger,
+          metrics,
+        })
       : disabledSharedStore);
-  const cipher = createTokenCipher(resolveEncryptionKey({ encryptionKey: config.tokenCache.encryptionKey, clientSecret, clientId }));
+  const cipher = createTokenCipher(
+    resolveEncryptionKey({
+      encryptionKey: config.tokenCache.encryptionKey,
+      clientSecret,
+      clientId,
+    }),
+  );
   const keyPrefix = cacheKeyPrefix(config);
   const cacheOptions = {
     keyPrefix,
@@ -170,7 +190,8 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     loadSeekSchema: schemaFile
       ? async () => readSchemaFile(schemaFile)
       : () => loadSeekSchemaWithRetry(introspect, { attempts: deps.schemaAttempts ?? 5, logger }),
-    buildSchema: (seekSchema) => buildGatewaySchema({ seekSchema, gatewayTypeDefs, forwarder, browserToken }),
+    buildSchema: (seekSchema) =>
+      buildGatewaySchema({ seekSchema, gatewayTypeDefs, forwarder, browserToken }),
     forwarder,
     pollMs: config.seek.schemaPollMs,
     logger,

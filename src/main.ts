@@ -2,7 +2,13 @@ import type { Server } from 'node:http';
 
 import { createGateway, type Gateway } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, mintUserJwt, randomJwtSecret, randomServiceKey } from './dev/devCredentials';
+import {
+  DEV_JWT_AUDIENCE,
+  DEV_JWT_ISSUER,
+  mintUserJwt,
+  randomJwtSecret,
+  randomServiceKey,
+} from './dev/devCredentials';
 import { createLogger, describeError, type Logger } from './observability/logger';
 import { startSeekSimulator, type SeekSimulator } from './seek/simulator';
 
@@ -17,7 +23,13 @@ const useEmbeddedSimulator = async (config: Config, logger: Logger) => {
   const auth =
     config.auth.issuer && config.auth.audience
       ? config.auth
-      : { ...config.auth, issuer: DEV_JWT_ISSUER, audience: DEV_JWT_AUDIENCE, secret: jwtSecret, jwksUrl: undefined };
+      : {
+          ...config.auth,
+          issuer: DEV_JWT_ISSUER,
+          audience: DEV_JWT_AUDIENCE,
+          secret: jwtSecret,
+          jwksUrl: undefined,
+        };
   const embedded: Config = {
     ...config,
     serviceKeys: config.serviceKeys.length > 0 ? config.serviceKeys : [serviceKey],
@@ -46,7 +58,11 @@ const useEmbeddedSimulator = async (config: Config, logger: Logger) => {
       : undefined;
   // The one place the gateway prints credentials: made-up ones, for the simulator only.
   logger.info(
-    { mode: 'embedded-simulator', simulator: simulator.url, cache: config.redis.url ? 'redis' : 'memory' },
+    {
+      mode: 'embedded-simulator',
+      simulator: simulator.url,
+      cache: config.redis.url ? 'redis' : 'memory',
+    },
     'running on the embedded default: built-in SEEK simulator (set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET to use SEEK)',
   );
   process.stdout.write(
@@ -93,7 +109,12 @@ const main = async () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
-    { port, environment: config.environment, sandbox: config.graphql.sandbox, redis: config.redis.url ? 'configured' : 'memory' },
+    {
+      port,
+      environment: config.environment,
+      sandbox: config.graphql.sandbox,
+      redis: config.redis.url ? 'configured' : 'memory',
+    },
     `gateway listening on http://localhost:${port}/graphql`,
   );
 
@@ -101,7 +122,10 @@ const main = async () => {
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal, timeoutMs: config.http.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
+    logger.info(
+      { signal, timeoutMs: config.http.shutdownTimeoutMs },
+      'shutting down: finishing in-flight requests',
+    );
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();

@@ -32,15 +32,25 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
   });
 
   it('answers a service with SEEK data through the partner token', async () => {
-    const response = await request(gw.gateway.app).post('/graphql').set('authorization', SERVICE_AUTH).send({ query: VERSION_AND_SELF });
+    const response = await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: VERSION_AND_SELF });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ data: { version: expect.any(String), self: { partner: { name: 'Simulated Partner' } } } });
+    expect(response.body).toEqual({
+      data: { version: expect.any(String), self: { partner: { name: 'Simulated Partner' } } },
+    });
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
   it('makes exactly one token request for 20 concurrent requests on a cold cache, and a second instance on the same Redis makes none', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => request(gw.gateway.app).post('/graphql').set('authorization', SERVICE_AUTH).send({ query: '{ version }' })),
+      Array.from({ length: 20 }, () =>
+        request(gw.gateway.app)
+          .post('/graphql')
+          .set('authorization', SERVICE_AUTH)
+          .send({ query: '{ version }' }),
+      ),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     expect(simulator.count('auth')).toBe(1);
@@ -59,7 +69,12 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     const second = await startGateway(simulator);
     try {
       const again = await Promise.all(
-        Array.from({ length: 20 }, () => request(second.gateway.app).post('/graphql').set('authorization', SERVICE_AUTH).send({ query: '{ version }' })),
+        Array.from({ length: 20 }, () =>
+          request(second.gateway.app)
+            .post('/graphql')
+            .set('authorization', SERVICE_AUTH)
+            .send({ query: '{ version }' }),
+        ),
       );
       expect(again.every((response) => response.status === 200)).toBe(true);
       expect(simulator.count('auth')).toBe(1);
@@ -103,7 +118,10 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     const response = await request(gw.gateway.app)
       .post('/graphql')
       .set('authorization', SERVICE_AUTH)
-      .send({ query: 'query Hirer($id: String!) { hiringOrganization(id: $id) { name } }', variables: { id: 'seekAnzPublicTest:organization:seek:unknown' } });
+      .send({
+        query: 'query Hirer($id: String!) { hiringOrganization(id: $id) { name } }',
+        variables: { id: 'seekAnzPublicTest:organization:seek:unknown' },
+      });
     expect(response.status).toBe(200);
     const upstream = graphqlCalls(simulator);
     expect(upstream).toHaveLength(1);
@@ -118,7 +136,10 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
       .set('accept-language', 'en-AU')
       .set('x-request-id', 'caller-chosen-id')
       .send({ query: '{ version }' });
-    await request(gw.gateway.app).post('/graphql').set('authorization', SERVICE_AUTH).send({ query: '{ version }' });
+    await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }' });
     const [withHeaders, without] = graphqlCalls(simulator);
     expect(withHeaders?.headers['user-agent']).toMatch(/^seek-gateway\/\d+\.\d+\.\d+$/);
     expect(withHeaders?.headers['x-request-id']).toMatch(UUID);
@@ -131,10 +152,17 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
   });
 
   it('recovers from SEEK expiring the partner token mid-life with one refresh and one retry', async () => {
-    await request(gw.gateway.app).post('/graphql').set('authorization', SERVICE_AUTH).send({ query: '{ version }' }).expect(200);
+    await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }' })
+      .expect(200);
     simulator.expireTokens();
     simulator.clearRequests();
-    const response = await request(gw.gateway.app).post('/graphql').set('authorization', SERVICE_AUTH).send({ query: '{ version }' });
+    const response = await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }' });
     expect(response.body.data.version).toEqual(expect.any(String));
     expect(response.body.errors).toBeUndefined();
     expect(simulator.count('auth')).toBe(1);
@@ -154,7 +182,7 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     expect(response.text).toContain('sandbox');
   });
 
-  it('answers introspection with the gateway additions merged into SEEK\'s schema', async () => {
+  it("answers introspection with the gateway additions merged into SEEK's schema", async () => {
     const response = await request(gw.gateway.app)
       .post('/graphql')
       .send({ query: '{ __type(name: "Mutation") { fields { name } } }' });
@@ -167,19 +195,38 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
 describe('configuration', () => {
   it('fails fast with one message naming every bad variable', () => {
     expect(() =>
-      loadConfig({ PORT: 'eighty', SEEK_TIMEOUT_MS: '-1', SEEK_API_URL: 'not a url', GATEWAY_API_KEYS: 'short', REDIS_URL: 'http://x' }),
+      loadConfig({
+        PORT: 'eighty',
+        SEEK_TIMEOUT_MS: '-1',
+        SEEK_API_URL: 'not a url',
+        GATEWAY_API_KEYS: 'short',
+        REDIS_URL: 'http://x',
+      }),
     ).toThrow(ConfigError);
     try {
-      loadConfig({ PORT: 'eighty', SEEK_TIMEOUT_MS: '-1', SEEK_API_URL: 'not a url', REDIS_URL: 'http://x' });
+      loadConfig({
+        PORT: 'eighty',
+        SEEK_TIMEOUT_MS: '-1',
+        SEEK_API_URL: 'not a url',
+        REDIS_URL: 'http://x',
+      });
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ['PORT', 'SEEK_TIMEOUT_MS', 'SEEK_API_URL', 'REDIS_URL']) expect(message).toContain(name);
+      for (const name of ['PORT', 'SEEK_TIMEOUT_MS', 'SEEK_API_URL', 'REDIS_URL'])
+        expect(message).toContain(name);
     }
   });
 
   it('requires SEEK credentials in production and never picks the simulator there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', GATEWAY_API_KEYS: SERVICE_KEY })).toThrow(/SEEK_CLIENT_ID/);
-    const config = loadConfig({ NODE_ENV: 'production', GATEWAY_API_KEYS: SERVICE_KEY, SEEK_CLIENT_ID: 'id', SEEK_CLIENT_SECRET: 'secret' });
+    expect(() => loadConfig({ NODE_ENV: 'production', GATEWAY_API_KEYS: SERVICE_KEY })).toThrow(
+      /SEEK_CLIENT_ID/,
+    );
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      GATEWAY_API_KEYS: SERVICE_KEY,
+      SEEK_CLIENT_ID: 'id',
+      SEEK_CLIENT_SECRET: 'secret',
+    });
     expect(config.embeddedSimulator).toBe(false);
     expect(config.graphql.introspection).toBe(false);
     expect(config.graphql.sandbox).toBe(false);
@@ -196,6 +243,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ SEEK_CLIENT_ID: 'id' })).toThrow(/SEEK_CLIENT_SECRET/);
     expect(() => loadConfig({ GATEWAY_API_KEYS: 'abc' })).toThrow(/GATEWAY_API_KEYS/);
     expect(() => loadConfig({ AUTH_JWT_ISSUER: 'https://x/' })).toThrow(/AUTH_JWT_AUDIENCE/);
-    expect(() => loadConfig({ SEEK_CLIENT_SECRET_FILE: '/nonexistent/secret', SEEK_CLIENT_ID: 'id' })).toThrow(/SEEK_CLIENT_SECRET_FILE/);
+    expect(() =>
+      loadConfig({ SEEK_CLIENT_SECRET_FILE: '/nonexistent/secret', SEEK_CLIENT_ID: 'id' }),
+    ).toThrow(/SEEK_CLIENT_SECRET_FILE/);
   });
 });

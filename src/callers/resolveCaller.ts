@@ -27,7 +27,10 @@ export const createCallerResolver = (options: CallerResolverOptions) => {
     if (authorization === undefined || authorization === '') return ANONYMOUS;
     const match = BEARER.exec(authorization);
     if (!match?.[1]) {
-      throw new GatewayError(ErrorCode.Unauthenticated, 'The Authorization header must be "Bearer <credential>"');
+      throw new GatewayError(
+        ErrorCode.Unauthenticated,
+        'The Authorization header must be "Bearer <credential>"',
+      );
     }
     const credential = match[1];
     if (isServiceKey(credential)) return SERVICE;

@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { z } from 'zod';
 
 import { ErrorCode, GatewayError } from '../errors';
@@ -61,11 +67,20 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
         }));
       } catch (error) {
         const code = (error as { code?: string }).code;
-        const reason = code === 'ERR_JWT_EXPIRED' ? 'it has expired' : code === 'ERR_JWKS_TIMEOUT' ? 'its signing keys could not be fetched in time' : 'it failed verification';
+        const reason =
+          code === 'ERR_JWT_EXPIRED'
+            ? 'it has expired'
+            : code === 'ERR_JWKS_TIMEOUT'
+              ? 'its signing keys could not be fetched in time'
+              : 'it failed verification';
         throw new GatewayError(ErrorCode.Unauthenticated, `The user token was refused: ${reason}`);
       }
       const userId = subjectSchema.safeParse(payload.sub);
-      if (!userId.success) throw new GatewayError(ErrorCode.Unauthenticated, 'The user token has no usable `sub` claim');
+      if (!userId.success)
+        throw new GatewayError(
+          ErrorCode.Unauthenticated,
+          'The user token has no usable `sub` claim',
+        );
       const hirers = hirerListSchema.safeParse(payload[options.hirerClaim] ?? []);
       return { userId: userId.data, hirerIds: hirers.success ? hirers.data : [] };
     },

@@ -153,7 +153,11 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
   const values = parsed.data;
   const problems: string[] = [];
   const environment: RuntimeEnvironment =
-    values.NODE_ENV === 'production' ? 'production' : values.NODE_ENV === 'test' ? 'test' : 'development';
+    values.NODE_ENV === 'production'
+      ? 'production'
+      : values.NODE_ENV === 'test'
+        ? 'test'
+        : 'development';
   const production = environment === 'production';
 
   let clientSecret = values.SEEK_CLIENT_SECRET;
@@ -164,44 +168,63 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
       clientSecret = readFileSync(values.SEEK_CLIENT_SECRET_FILE, 'utf8').trim();
       if (!clientSecret) problems.push('SEEK_CLIENT_SECRET_FILE: the file is empty');
     } catch (error) {
-      problems.push(`SEEK_CLIENT_SECRET_FILE: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      problems.push(
+        `SEEK_CLIENT_SECRET_FILE: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   const hasCredentials = Boolean(values.SEEK_CLIENT_ID);
   if (hasCredentials && !clientSecret && !values.SEEK_CLIENT_SECRET_FILE) {
-    problems.push('SEEK_CLIENT_SECRET: required when SEEK_CLIENT_ID is set (or SEEK_CLIENT_SECRET_FILE)');
+    problems.push(
+      'SEEK_CLIENT_SECRET: required when SEEK_CLIENT_ID is set (or SEEK_CLIENT_SECRET_FILE)',
+    );
   }
   if (!hasCredentials && (clientSecret || values.SEEK_CLIENT_SECRET_FILE)) {
     problems.push('SEEK_CLIENT_ID: required when a client secret is set');
   }
   if (production && !hasCredentials) {
-    problems.push('SEEK_CLIENT_ID: required when NODE_ENV=production (the simulator never runs in production)');
+    problems.push(
+      'SEEK_CLIENT_ID: required when NODE_ENV=production (the simulator never runs in production)',
+    );
   }
   if (production && values.GATEWAY_API_KEYS.length === 0 && !values.AUTH_JWT_ISSUER) {
-    problems.push('GATEWAY_API_KEYS: set at least one service key or AUTH_JWT_ISSUER in production');
+    problems.push(
+      'GATEWAY_API_KEYS: set at least one service key or AUTH_JWT_ISSUER in production',
+    );
   }
   values.GATEWAY_API_KEYS.forEach((key, index) => {
     if (key.length < MIN_SERVICE_KEY_LENGTH) {
-      problems.push(`GATEWAY_API_KEYS: key #${index + 1} is shorter than ${MIN_SERVICE_KEY_LENGTH} characters`);
+      problems.push(
+        `GATEWAY_API_KEYS: key #${index + 1} is shorter than ${MIN_SERVICE_KEY_LENGTH} characters`,
+      );
     }
   });
 
   const authParts = [values.AUTH_JWT_ISSUER, values.AUTH_JWT_AUDIENCE].filter(Boolean).length;
   const keySources = [values.AUTH_JWT_SECRET, values.AUTH_JWKS_URL].filter(Boolean).length;
   if (authParts === 1 || (authParts === 2 && keySources === 0)) {
-    problems.push('AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE and AUTH_JWT_SECRET or AUTH_JWKS_URL: set all of them to accept user JWTs');
+    problems.push(
+      'AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE and AUTH_JWT_SECRET or AUTH_JWKS_URL: set all of them to accept user JWTs',
+    );
   }
   if (keySources === 2) problems.push('AUTH_JWT_SECRET and AUTH_JWKS_URL: set only one of them');
   if (keySources > 0 && authParts < 2) {
-    problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE: required with AUTH_JWT_SECRET or AUTH_JWKS_URL');
+    problems.push(
+      'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE: required with AUTH_JWT_SECRET or AUTH_JWKS_URL',
+    );
   }
   if (values.AUTH_JWT_SECRET && Buffer.byteLength(values.AUTH_JWT_SECRET) < 32) {
     problems.push('AUTH_JWT_SECRET: must be at least 32 bytes for HS256');
   }
   for (const scope of values.BROWSER_TOKEN_SCOPES) {
-    if (!SCOPE_PATTERN.test(scope)) problems.push(`BROWSER_TOKEN_SCOPES: "${scope}" is not a scope like query:ontologies`);
+    if (!SCOPE_PATTERN.test(scope))
+      problems.push(`BROWSER_TOKEN_SCOPES: "${scope}" is not a scope like query:ontologies`);
   }
-  if (values.TOKEN_ENCRYPTION_KEY && !/^[0-9a-fA-F]{64}$/.test(values.TOKEN_ENCRYPTION_KEY) && Buffer.from(values.TOKEN_ENCRYPTION_KEY, 'base64').length !== 32) {
+  if (
+    values.TOKEN_ENCRYPTION_KEY &&
+    !/^[0-9a-fA-F]{64}$/.test(values.TOKEN_ENCRYPTION_KEY) &&
+    Buffer.from(values.TOKEN_ENCRYPTION_KEY, 'base64').length !== 32
+  ) {
     problems.push('TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64');
   }
   for (const origin of values.CORS_ORIGINS) {
@@ -214,7 +237,9 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const introspection = values.GRAPHQL_INTROSPECTION ? values.GRAPHQL_INTROSPECTION === 'true' : !production;
+  const introspection = values.GRAPHQL_INTROSPECTION
+    ? values.GRAPHQL_INTROSPECTION === 'true'
+    : !production;
   return {
     environment,
     port: values.PORT,
@@ -248,7 +273,8 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
       hirerClaim: values.AUTH_HIRER_CLAIM,
     },
     browserTokens: {
-      allowedScopes: values.BROWSER_TOKEN_SCOPES.length > 0 ? values.BROWSER_TOKEN_SCOPES : undefined,
+      allowedScopes:
+        values.BROWSER_TOKEN_SCOPES.length > 0 ? values.BROWSER_TOKEN_SCOPES : undefined,
       ratePerMinute: values.BROWSER_TOKEN_RATE_PER_MINUTE,
     },
     http: {

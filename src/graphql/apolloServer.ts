@@ -67,7 +67,10 @@ export const createApolloServer = (options: ApolloOptions) => {
             embed: true,
             includeCookies: false,
             ...(options.sandboxHeaders
-              ? { headers: options.sandboxHeaders, document: '{\n  version\n  self {\n    partner {\n      name\n    }\n  }\n}\n' }
+              ? {
+                  headers: options.sandboxHeaders,
+                  document: '{\n  version\n  self {\n    partner {\n      name\n    }\n  }\n}\n',
+                }
               : {}),
           })
         : ApolloServerPluginLandingPageDisabled(),

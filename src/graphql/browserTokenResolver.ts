@@ -19,9 +19,13 @@ const IDENTIFIER = /^[\x21-\x7e]+$/;
 const checkIdentifier = (name: string, value: string) => {
   const bytes = Buffer.byteLength(value);
   if (bytes < 1 || bytes > MAX_ID_BYTES || !IDENTIFIER.test(value)) {
-    throw new GatewayError(ErrorCode.BadUserInput, `${name} must be 1-${MAX_ID_BYTES} bytes of printable ASCII without spaces`, {
-      argument: name,
-    });
+    throw new GatewayError(
+      ErrorCode.BadUserInput,
+      `${name} must be 1-${MAX_ID_BYTES} bytes of printable ASCII without spaces`,
+      {
+        argument: name,
+      },
+    );
   }
 };
 
@@ -29,20 +33,32 @@ const checkIdentifier = (name: string, value: string) => {
 export const normaliseScope = (scope: string, allowed: readonly string[] | undefined): string => {
   const tokens = [...new Set(scope.split(/\s+/).filter(Boolean))].sort();
   if (tokens.length === 0 || tokens.length > MAX_SCOPES || scope.length > 2_048) {
-    throw new GatewayError(ErrorCode.BadUserInput, `scope must list 1-${MAX_SCOPES} scopes such as "query:ontologies"`, {
-      argument: 'scope',
-    });
+    throw new GatewayError(
+      ErrorCode.BadUserInput,
+      `scope must list 1-${MAX_SCOPES} scopes such as "query:ontologies"`,
+      {
+        argument: 'scope',
+      },
+    );
   }
   const invalid = tokens.filter((token) => !SCOPE_PATTERN.test(token));
   if (invalid.length > 0) {
-    throw new GatewayError(ErrorCode.BadUserInput, 'scope has an invalid scope; each must look like query:ontologies, mutate:… or download:…', {
-      argument: 'scope',
-    });
+    throw new GatewayError(
+      ErrorCode.BadUserInput,
+      'scope has an invalid scope; each must look like query:ontologies, mutate:… or download:…',
+      {
+        argument: 'scope',
+      },
+    );
   }
   if (allowed) {
     const outside = tokens.filter((token) => !allowed.includes(token));
     if (outside.length > 0) {
-      throw new GatewayError(ErrorCode.BadUserInput, `scope ${outside.join(' ')} is not allowed by this gateway`, { argument: 'scope' });
+      throw new GatewayError(
+        ErrorCode.BadUserInput,
+        `scope ${outside.join(' ')} is not allowed by this gateway`,
+        { argument: 'scope' },
+      );
     }
   }
   return tokens.join(' ');
@@ -57,33 +73,54 @@ export const createBrowserTokenResolver = (options: {
   rateLimiter: RateLimiter;
   config: Pick<Config, 'browserTokens'>;
 }) => {
-  return async (_source: unknown, args: BrowserTokenArgs, context: GatewayContext): Promise<BrowserToken> => {
+  return async (
+    _source: unknown,
+    args: BrowserTokenArgs,
+    context: GatewayContext,
+  ): Promise<BrowserToken> => {
     const { caller } = context;
     if (caller.kind === 'anonymous') {
-      throw new GatewayError(ErrorCode.Unauthenticated, 'browserToken needs a user token or a service key');
+      throw new GatewayError(
+        ErrorCode.Unauthenticated,
+        'browserToken needs a user token or a service key',
+      );
     }
     if (caller.kind === 'seek-token') {
-      throw new GatewayError(ErrorCode.Forbidden, 'A SEEK browser token cannot ask for browser tokens');
+      throw new GatewayError(
+        ErrorCode.Forbidden,
+        'A SEEK browser token cannot ask for browser tokens',
+      );
     }
     checkIdentifier('hirerId', args.hirerId);
     const scope = normaliseScope(args.scope, options.config.browserTokens.allowedScopes);
     let userId: string;
     if (caller.kind === 'user') {
       if (args.userId !== undefined && args.userId !== null) {
-        throw new GatewayError(ErrorCode.BadUserInput, 'userId is taken from your user token; do not pass it', { argument: 'userId' });
+        throw new GatewayError(
+          ErrorCode.BadUserInput,
+          'userId is taken from your user token; do not pass it',
+          { argument: 'userId' },
+        );
       }
       if (!caller.hirerIds.includes(args.hirerId)) {
         throw new GatewayError(ErrorCode.Forbidden, 'Your user token does not list this hirer');
       }
       userId = caller.userId;
       if (!(await options.rateLimiter.allow(userId))) {
-        throw new GatewayError(ErrorCode.RateLimited, 'Too many browser token requests; try again in a minute');
+        throw new GatewayError(
+          ErrorCode.RateLimited,
+          'Too many browser token requests; try again in a minute',
+        );
       }
     } else {
       if (args.userId === undefined || args.userId === null) {
-        throw new GatewayError(ErrorCode.BadUserInput, 'A service must pass userId: an anonymous ID of the end user', {
-          argument: 'userId',
-        });
+        throw new GatewayError(
+          ErrorCode.BadUserInput,
+          'A service must pass userId: an anonymous ID of the end user',
+          {
+            argument: 'userId',
+          },
+        );
       }
       checkIdentifier('userId', args.userId);
       userId = args.userId;

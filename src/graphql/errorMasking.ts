@@ -14,11 +14,17 @@ export const createErrorMasker =
   (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (isGatewayError(original)) return withoutStack(formatted);
-    if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
+    if (
+      original instanceof GraphQLError &&
+      !(original.originalError && !(original.originalError instanceof GraphQLError))
+    ) {
       return withoutStack(formatted);
     }
     if (!(original instanceof Error)) return withoutStack(formatted);
-    logger.error({ err: describeError(original), path: formatted.path }, 'unexpected error; masked in the response');
+    logger.error(
+      { err: describeError(original), path: formatted.path },
+      'unexpected error; masked in the response',
+    );
     return {
       message: 'Internal server error',
       path: formatted.path,

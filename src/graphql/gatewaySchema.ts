@@ -12,7 +12,11 @@ export interface GatewaySchemaParts {
   seekSchema: GraphQLSchema;
   gatewayTypeDefs: string;
   forwarder: Forwarder;
-  browserToken: (source: unknown, args: BrowserTokenArgs, context: GatewayContext) => Promise<BrowserToken>;
+  browserToken: (
+    source: unknown,
+    args: BrowserTokenArgs,
+    context: GatewayContext,
+  ) => Promise<BrowserToken>;
 }
 
 /** Root fields the gateway answers itself (from schema/gateway.graphql). */

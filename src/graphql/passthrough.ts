@@ -1,5 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import { parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, Kind, type ValidationRule } from 'graphql';
+import {
+  parse,
+  specifiedRules,
+  validate,
+  NoSchemaIntrospectionCustomRule,
+  Kind,
+  type ValidationRule,
+} from 'graphql';
 
 import type { CallerResolver } from '../callers/resolveCaller';
 import { errorBody, isGatewayError } from '../errors';
@@ -38,29 +45,47 @@ export interface PassthroughOptions {
  * usual way, so both lanes give the same answers.
  */
 export const createPassthrough = (options: PassthroughOptions) => {
-  const rules = options.introspection ? options.validationRules : [...options.validationRules, NoSchemaIntrospectionCustomRule];
+  const rules = options.introspection
+    ? options.validationRules
+    : [...options.validationRules, NoSchemaIntrospectionCustomRule];
   let verdicts = new Map<string, Verdict>();
   let verdictGeneration = 0;
 
-  const judge = (version: SchemaVersion, query: string, operationName: string | undefined): Verdict => {
+  const judge = (
+    version: SchemaVersion,
+    query: string,
+    operationName: string | undefined,
+  ): Verdict => {
     try {
       const document = parse(query, { maxTokens: options.maxTokens });
-      if (validate(version.schema, document, [...specifiedRules, ...rules]).length > 0) return LEAVE_TO_APOLLO;
-      const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+      if (validate(version.schema, document, [...specifiedRules, ...rules]).length > 0)
+        return LEAVE_TO_APOLLO;
+      const operations = document.definitions.filter(
+        (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+      );
       const operation = operationName
         ? operations.find((definition) => definition.name?.value === operationName)
         : operations.length === 1
           ? operations[0]
           : undefined;
       if (!operation || operation.operation === 'subscription') return LEAVE_TO_APOLLO;
-      if (classifyOperation(document, operation, LOCAL_ROOT_FIELDS) !== 'seek') return LEAVE_TO_APOLLO;
-      return { forward: true, isMutation: operation.operation === 'mutation', operationType: operation.operation };
+      if (classifyOperation(document, operation, LOCAL_ROOT_FIELDS) !== 'seek')
+        return LEAVE_TO_APOLLO;
+      return {
+        forward: true,
+        isMutation: operation.operation === 'mutation',
+        operationType: operation.operation,
+      };
     } catch {
       return LEAVE_TO_APOLLO;
     }
   };
 
-  const verdictFor = (version: SchemaVersion, query: string, operationName: string | undefined): Verdict => {
+  const verdictFor = (
+    version: SchemaVersion,
+    query: string,
+    operationName: string | undefined,
+  ): Verdict => {
     if (version.generation !== verdictGeneration) {
       verdicts = new Map();
       verdictGeneration = version.generation;
@@ -77,12 +102,30 @@ export const createPassthrough = (options: PassthroughOptions) => {
 
   return async (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
-    const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
-    if (req.method !== 'POST' || !body || typeof body.query !== 'string' || body.extensions !== undefined) return next();
+    const body = req.body as
+      | { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown }
+      | undefined;
+    if (
+      req.method !== 'POST' ||
+      !body ||
+      typeof body.query !== 'string' ||
+      body.extensions !== undefined
+    )
+      return next();
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
-    if (body.operationName !== undefined && body.operationName !== null && operationName === undefined) return next();
+    if (
+      body.operationName !== undefined &&
+      body.operationName !== null &&
+      operationName === undefined
+    )
+      return next();
     const variables = body.variables;
-    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return next();
+    if (
+      variables !== undefined &&
+      variables !== null &&
+      (typeof variables !== 'object' || Array.isArray(variables))
+    )
+      return next();
     const version = options.currentSchema();
     if (!version) return next();
 
@@ -92,7 +135,8 @@ export const createPassthrough = (options: PassthroughOptions) => {
     } catch {
       return next();
     }
-    if ('verify' in caller || (caller.kind !== 'service' && caller.kind !== 'seek-token')) return next();
+    if ('verify' in caller || (caller.kind !== 'service' && caller.kind !== 'seek-token'))
+      return next();
     const verdict = verdictFor(version, body.query, operationName);
     if (!verdict.forward) return next();
 
@@ -117,7 +161,10 @@ export const createPassthrough = (options: PassthroughOptions) => {
       res.end(result.body);
     } catch (error) {
       if (!isGatewayError(error)) {
-        options.logger.error({ requestId, err: describeError(error) }, 'unexpected error in the passthrough lane');
+        options.logger.error(
+          { requestId, err: describeError(error) },
+          'unexpected error in the passthrough lane',
+        );
         return next(error);
       }
       errorCode = error.code;

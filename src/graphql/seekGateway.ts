@@ -1,4 +1,8 @@
-import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
+import type {
+  GatewayExecutor,
+  GatewayInterface,
+  GatewaySchemaLoadOrUpdateCallback,
+} from '@apollo/server-gateway-interface';
 import { execute, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
 
 import { isGatewayError } from '../errors';
@@ -59,10 +63,16 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
       // The new SDL is remembered only once the schema built: a failed build is retried next time.
       install(seekSchema, seekSdl);
       metrics.schemaReloads.inc({ result: 'updated' });
-      logger.info({ generation: version.generation }, 'SEEK schema changed; swapped in the new one');
+      logger.info(
+        { generation: version.generation },
+        'SEEK schema changed; swapped in the new one',
+      );
     } catch (error) {
       metrics.schemaReloads.inc({ result: 'failed' });
-      logger.warn({ err: { message: (error as Error).message } }, 'SEEK schema poll failed; keeping the current schema');
+      logger.warn(
+        { err: { message: (error as Error).message } },
+        'SEEK schema poll failed; keeping the current schema',
+      );
     } finally {
       polling = false;
     }
@@ -70,7 +80,11 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
 
   const executor: GatewayExecutor = async (requestContext) => {
     const context = requestContext.context as GatewayContext;
-    const route = classifyOperation(requestContext.document, requestContext.operation, LOCAL_ROOT_FIELDS);
+    const route = classifyOperation(
+      requestContext.document,
+      requestContext.operation,
+      LOCAL_ROOT_FIELDS,
+    );
     if (route !== 'seek') {
       return execute({
         schema: requestContext.schema,

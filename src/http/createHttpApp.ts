@@ -49,9 +49,18 @@ export const createHttpApp = (options: HttpAppOptions) => {
   };
   const allowAll = options.corsOrigins.includes('*');
   const corsMiddleware = cors({
-    origin: allowAll ? true : (origin, callback) => callback(null, !origin || options.corsOrigins.includes(origin)),
+    origin: allowAll
+      ? true
+      : (origin, callback) => callback(null, !origin || options.corsOrigins.includes(origin)),
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['authorization', 'content-type', 'x-session-id', 'accept-language', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'x-session-id',
+      'accept-language',
+      'apollo-require-preflight',
+      'x-apollo-operation-name',
+    ],
     exposedHeaders: ['x-request-id'],
     maxAge: 600,
   });
@@ -60,11 +69,34 @@ export const createHttpApp = (options: HttpAppOptions) => {
     const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
-      res.status(413).type('application/json').send(errorBody(new GatewayError(ErrorCode.BadRequest, `The request body is larger than ${options.maxBodyBytes} bytes`), requestId));
+      res
+        .status(413)
+        .type('application/json')
+        .send(
+          errorBody(
+            new GatewayError(
+              ErrorCode.BadRequest,
+              `The request body is larger than ${options.maxBodyBytes} bytes`,
+            ),
+            requestId,
+          ),
+        );
       return;
     }
-    if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      res.status(400).type('application/json').send(errorBody(new GatewayError(ErrorCode.BadRequest, 'The request body is not valid JSON'), requestId));
+    if (
+      type === 'entity.parse.failed' ||
+      type === 'encoding.unsupported' ||
+      type === 'charset.unsupported'
+    ) {
+      res
+        .status(400)
+        .type('application/json')
+        .send(
+          errorBody(
+            new GatewayError(ErrorCode.BadRequest, 'The request body is not valid JSON'),
+            requestId,
+          ),
+        );
       return;
     }
     next(error);
@@ -73,7 +105,15 @@ export const createHttpApp = (options: HttpAppOptions) => {
     const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
     logger.error({ requestId, err: describeError(error) }, 'unhandled error');
     if (res.headersSent) return;
-    res.status(500).type('application/json').send(errorBody(new GatewayError(ErrorCode.InternalServerError, 'Internal server error'), requestId));
+    res
+      .status(500)
+      .type('application/json')
+      .send(
+        errorBody(
+          new GatewayError(ErrorCode.InternalServerError, 'Internal server error'),
+          requestId,
+        ),
+      );
   };
 
   app.use(

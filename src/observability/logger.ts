@@ -50,7 +50,10 @@ export const describeError = (error: unknown): Record<string, unknown> => {
       message: scrubSecrets(error.message),
       code: (error as { code?: unknown }).code,
       stack: error.stack ? scrubSecrets(error.stack) : undefined,
-      cause: cause instanceof Error ? { type: cause.name, message: scrubSecrets(cause.message) } : undefined,
+      cause:
+        cause instanceof Error
+          ? { type: cause.name, message: scrubSecrets(cause.message) }
+          : undefined,
     };
   }
   return { type: typeof error };

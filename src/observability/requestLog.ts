@@ -21,7 +21,11 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
   const { logger, metrics } = options;
   return (record: RequestRecord) => {
     metrics.requestSeconds.observe(
-      { operation_type: record.operationType ?? 'unknown', caller: record.callerKind, outcome: record.outcome },
+      {
+        operation_type: record.operationType ?? 'unknown',
+        caller: record.callerKind,
+        outcome: record.outcome,
+      },
       record.durationMs / 1_000,
     );
     logger.info(

@@ -44,7 +44,9 @@ export const createAuthClient = (options: AuthClientOptions) => {
     return new GatewayError(code, message);
   };
 
-  const attempt = async (timeoutMs: number): Promise<FetchedToken | { retry: string } | { rejected: number }> => {
+  const attempt = async (
+    timeoutMs: number,
+  ): Promise<FetchedToken | { retry: string } | { rejected: number }> => {
     const started = performance.now();
     let status = 'error';
     try {
@@ -75,7 +77,10 @@ export const createAuthClient = (options: AuthClientOptions) => {
       }
       throw error;
     } finally {
-      metrics.upstreamSeconds.observe({ target: 'auth', status }, (performance.now() - started) / 1_000);
+      metrics.upstreamSeconds.observe(
+        { target: 'auth', status },
+        (performance.now() - started) / 1_000,
+      );
     }
   };
 
@@ -104,7 +109,9 @@ export const createAuthClient = (options: AuthClientOptions) => {
         const remaining = deadline - performance.now();
         if (remaining <= 0) break;
         // Early attempts get part of the budget so a hung connection still leaves room to retry.
-        const result = await attempt(attemptNumber < MAX_ATTEMPTS ? Math.max(remaining * 0.6, 1) : remaining);
+        const result = await attempt(
+          attemptNumber < MAX_ATTEMPTS ? Math.max(remaining * 0.6, 1) : remaining,
+        );
         if ('accessToken' in result) return result;
         if ('rejected' in result) {
           if (!secretReread && (await rereadSecret())) {
@@ -118,13 +125,21 @@ export const createAuthClient = (options: AuthClientOptions) => {
           );
         }
         lastProblem = result.retry;
-        logger.warn({ attempt: attemptNumber, problem: lastProblem }, 'partner token exchange failed; retrying');
+        logger.warn(
+          { attempt: attemptNumber, problem: lastProblem },
+          'partner token exchange failed; retrying',
+        );
         if (attemptNumber >= MAX_ATTEMPTS) break;
         const backoff = 100 * 2 ** (attemptNumber - 1) + Math.random() * 100;
         if (deadline - performance.now() <= backoff) break;
         await sleep(backoff);
       }
-      const reason = lastProblem === 'a timeout' ? 'timeout' : lastProblem.startsWith('a malformed') ? 'bad_response' : 'unavailable';
+      const reason =
+        lastProblem === 'a timeout'
+          ? 'timeout'
+          : lastProblem.startsWith('a malformed')
+            ? 'bad_response'
+            : 'unavailable';
       throw fail(
         reason,
         ErrorCode.SeekAuthUnavailable,

@@ -57,8 +57,13 @@ export const looksLikeJsonObject = (body: Buffer) =>
 const hasUnauthenticatedError = (body: Buffer): boolean => {
   if (body.indexOf(UNAUTHENTICATED_MARKER) === -1) return false;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { errors?: Array<{ extensions?: { code?: unknown } }> };
-    return Array.isArray(parsed.errors) && parsed.errors.some((error) => error?.extensions?.code === 'UNAUTHENTICATED');
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      errors?: Array<{ extensions?: { code?: unknown } }>;
+    };
+    return (
+      Array.isArray(parsed.errors) &&
+      parsed.errors.some((error) => error?.extensions?.code === 'UNAUTHENTICATED')
+    );
   } catch {
     return false;
   }
@@ -81,7 +86,11 @@ const retryAfterMs = (response: UpstreamResponse): number => {
 export const createForwarder = (options: ForwarderOptions) => {
   const { http, metrics, partnerTokens } = options;
 
-  const send = async (body: string, token: string, request: ForwardRequest): Promise<UpstreamResponse> => {
+  const send = async (
+    body: string,
+    token: string,
+    request: ForwardRequest,
+  ): Promise<UpstreamResponse> => {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       'content-type': 'application/json',
@@ -94,19 +103,30 @@ export const createForwarder = (options: ForwarderOptions) => {
     const started = performance.now();
     let status = 'error';
     try {
-      const response = await http.post(options.apiUrl, { headers, body, timeoutMs: options.timeoutMs });
+      const response = await http.post(options.apiUrl, {
+        headers,
+        body,
+        timeoutMs: options.timeoutMs,
+      });
       status = String(response.status);
       return response;
     } catch (error) {
       if (error instanceof UpstreamFailure) status = error.kind;
       throw error;
     } finally {
-      metrics.upstreamSeconds.observe({ target: 'graphql', status }, (performance.now() - started) / 1_000);
+      metrics.upstreamSeconds.observe(
+        { target: 'graphql', status },
+        (performance.now() - started) / 1_000,
+      );
     }
   };
 
   /** One call, plus one retry for queries when the request surely did not run or SEEK said wait. */
-  const sendWithRetry = async (body: string, token: string, request: ForwardRequest): Promise<UpstreamResponse> => {
+  const sendWithRetry = async (
+    body: string,
+    token: string,
+    request: ForwardRequest,
+  ): Promise<UpstreamResponse> => {
     try {
       const response = await send(body, token, request);
       if (request.isMutation || !RETRYABLE_STATUSES.has(response.status)) return response;
@@ -115,7 +135,8 @@ export const createForwarder = (options: ForwarderOptions) => {
       if (wait > options.timeoutMs) return response;
       await sleep(wait);
     } catch (error) {
-      if (!(error instanceof UpstreamFailure) || error.kind !== 'network' || request.isMutation) throw error;
+      if (!(error instanceof UpstreamFailure) || error.kind !== 'network' || request.isMutation)
+        throw error;
       await sleep(RETRY_BACKOFF_MS);
     }
     return send(body, token, request);
@@ -124,12 +145,18 @@ export const createForwarder = (options: ForwarderOptions) => {
   const toResult = (response: UpstreamResponse): ForwardResult => {
     const { status } = response;
     if (RETRYABLE_STATUSES.has(status) || status >= 500) {
-      throw new GatewayError(ErrorCode.SeekUnavailable, `SEEK is unavailable (HTTP ${status})`, { upstreamStatus: status });
-    }
-    if (!looksLikeJsonObject(response.body)) {
-      throw new GatewayError(ErrorCode.SeekBadResponse, `SEEK answered with a body that is not a GraphQL response (HTTP ${status})`, {
+      throw new GatewayError(ErrorCode.SeekUnavailable, `SEEK is unavailable (HTTP ${status})`, {
         upstreamStatus: status,
       });
+    }
+    if (!looksLikeJsonObject(response.body)) {
+      throw new GatewayError(
+        ErrorCode.SeekBadResponse,
+        `SEEK answered with a body that is not a GraphQL response (HTTP ${status})`,
+        {
+          upstreamStatus: status,
+        },
+      );
     }
     // SEEK reports failures as HTTP 200 with errors[]; other 4xx with a GraphQL body (e.g. a
     // validation error) are passed on as they are.
@@ -166,12 +193,18 @@ export const createForwarder = (options: ForwarderOptions) => {
               'A user token cannot call SEEK directly: ask the browserToken mutation for a browser token and send that instead',
             );
           case 'anonymous':
-            throw new GatewayError(ErrorCode.Unauthenticated, 'Send Authorization: Bearer <credential> to call SEEK operations');
+            throw new GatewayError(
+              ErrorCode.Unauthenticated,
+              'Send Authorization: Bearer <credential> to call SEEK operations',
+            );
         }
       } catch (error) {
         if (error instanceof UpstreamFailure) {
           throw error.kind === 'timeout'
-            ? new GatewayError(ErrorCode.SeekTimeout, `SEEK did not answer within ${options.timeoutMs} ms`)
+            ? new GatewayError(
+                ErrorCode.SeekTimeout,
+                `SEEK did not answer within ${options.timeoutMs} ms`,
+              )
             : new GatewayError(ErrorCode.SeekUnavailable, 'SEEK could not be reached');
         }
         throw error;

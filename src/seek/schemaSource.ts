@@ -26,12 +26,18 @@ export class SchemaLoadError extends Error {
   override name = 'SchemaLoadError';
 }
 
-const INTROSPECTION_QUERY = getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true });
+const INTROSPECTION_QUERY = getIntrospectionQuery({
+  descriptions: true,
+  inputValueDeprecation: true,
+});
 
 /** Fetches SEEK's schema by introspection (without a token first, as SEEK allows). */
 export const introspectSeekSchema = async (options: IntrospectOptions): Promise<GraphQLSchema> => {
   const ask = async (token: string | undefined) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': options.userAgent };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': options.userAgent,
+    };
     if (token) headers.authorization = `Bearer ${token}`;
     const response = await options.http.post(options.apiUrl, {
       headers,
@@ -42,12 +48,18 @@ export const introspectSeekSchema = async (options: IntrospectOptions): Promise<
     try {
       parsed = JSON.parse(response.body.toString('utf8')) as typeof parsed;
     } catch {
-      throw new SchemaLoadError(`SEEK answered introspection with a body that is not JSON (HTTP ${response.status})`);
+      throw new SchemaLoadError(
+        `SEEK answered introspection with a body that is not JSON (HTTP ${response.status})`,
+      );
     }
     return { status: response.status, parsed };
   };
   let { status, parsed } = await ask(undefined);
-  if (!parsed.data && parsed.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED') && options.getPartnerToken) {
+  if (
+    !parsed.data &&
+    parsed.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED') &&
+    options.getPartnerToken
+  ) {
     ({ status, parsed } = await ask(await options.getPartnerToken()));
   }
   if (!parsed.data?.__schema) {
@@ -60,7 +72,9 @@ export const readSchemaFile = (path: string): GraphQLSchema => {
   try {
     return buildSchema(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new SchemaLoadError(`SEEK_SCHEMA_FILE ${path} could not be loaded: ${(error as Error).message}`);
+    throw new SchemaLoadError(
+      `SEEK_SCHEMA_FILE ${path} could not be loaded: ${(error as Error).message}`,
+    );
   }
 };
 
@@ -78,7 +92,10 @@ export const loadSeekSchemaWithRetry = async (
       return await introspect();
     } catch (error) {
       lastError = error;
-      options.logger.warn({ attempt, err: { message: (error as Error).message } }, 'SEEK schema introspection failed');
+      options.logger.warn(
+        { attempt, err: { message: (error as Error).message } },
+        'SEEK schema introspection failed',
+      );
       if (attempt < options.attempts) await sleep(Math.min(250 * 2 ** (attempt - 1), 4_000));
     }
   }

@@ -74,14 +74,26 @@ export const createBrowserTokenService = (options: BrowserTokenServiceOptions) =
     } catch (error) {
       if (error instanceof UpstreamFailure) {
         status = error.kind;
-        metrics.tokenFetchFailures.inc({ kind: 'browser', reason: error.kind === 'timeout' ? 'timeout' : 'unavailable' });
+        metrics.tokenFetchFailures.inc({
+          kind: 'browser',
+          reason: error.kind === 'timeout' ? 'timeout' : 'unavailable',
+        });
         throw error.kind === 'timeout'
-          ? new GatewayError(ErrorCode.SeekTimeout, `SEEK did not answer the browser token request within ${options.timeoutMs} ms`)
-          : new GatewayError(ErrorCode.SeekUnavailable, 'SEEK could not be reached for a browser token');
+          ? new GatewayError(
+              ErrorCode.SeekTimeout,
+              `SEEK did not answer the browser token request within ${options.timeoutMs} ms`,
+            )
+          : new GatewayError(
+              ErrorCode.SeekUnavailable,
+              'SEEK could not be reached for a browser token',
+            );
       }
       throw error;
     } finally {
-      metrics.upstreamSeconds.observe({ target: 'browser_token', status }, (performance.now() - started) / 1_000);
+      metrics.upstreamSeconds.observe(
+        { target: 'browser_token', status },
+        (performance.now() - started) / 1_000,
+      );
     }
   };
 
@@ -98,24 +110,48 @@ export const createBrowserTokenService = (options: BrowserTokenServiceOptions) =
     if (response.status === 200) {
       const parsed = tokenResponseSchema.safeParse(body);
       if (parsed.success) {
-        return { accessToken: parsed.data.access_token, tokenType: 'Bearer', expiresInSeconds: parsed.data.expires_in };
+        return {
+          accessToken: parsed.data.access_token,
+          tokenType: 'Bearer',
+          expiresInSeconds: parsed.data.expires_in,
+        };
       }
       metrics.tokenFetchFailures.inc({ kind: 'browser', reason: 'bad_response' });
-      throw new GatewayError(ErrorCode.SeekBadResponse, 'SEEK answered the browser token request with a malformed body');
+      throw new GatewayError(
+        ErrorCode.SeekBadResponse,
+        'SEEK answered the browser token request with a malformed body',
+      );
     }
     const seekMessage = seekErrorSchema.safeParse(body);
-    const detail = seekMessage.success ? `: ${scrubSecrets(seekMessage.data.errors[0]?.message ?? '').slice(0, 200)}` : '';
-    metrics.tokenFetchFailures.inc({ kind: 'browser', reason: response.status >= 500 ? 'unavailable' : 'rejected' });
+    const detail = seekMessage.success
+      ? `: ${scrubSecrets(seekMessage.data.errors[0]?.message ?? '').slice(0, 200)}`
+      : '';
+    metrics.tokenFetchFailures.inc({
+      kind: 'browser',
+      reason: response.status >= 500 ? 'unavailable' : 'rejected',
+    });
     if (response.status === 403) {
-      throw new GatewayError(ErrorCode.Forbidden, `SEEK refused a browser token for this hirer (HTTP 403)${detail}`);
+      throw new GatewayError(
+        ErrorCode.Forbidden,
+        `SEEK refused a browser token for this hirer (HTTP 403)${detail}`,
+      );
     }
     if (response.status === 401) {
-      throw new GatewayError(ErrorCode.SeekAuthRejected, 'SEEK rejected the partner token twice for a browser token (HTTP 401)');
+      throw new GatewayError(
+        ErrorCode.SeekAuthRejected,
+        'SEEK rejected the partner token twice for a browser token (HTTP 401)',
+      );
     }
     if (response.status >= 500 || response.status === 429) {
-      throw new GatewayError(ErrorCode.SeekUnavailable, `SEEK failed the browser token request (HTTP ${response.status})`);
+      throw new GatewayError(
+        ErrorCode.SeekUnavailable,
+        `SEEK failed the browser token request (HTTP ${response.status})`,
+      );
     }
-    throw new GatewayError(ErrorCode.SeekRejected, `SEEK rejected the browser token request (HTTP ${response.status})${detail}`);
+    throw new GatewayError(
+      ErrorCode.SeekRejected,
+      `SEEK rejected the browser token request (HTTP ${response.status})${detail}`,
+    );
   };
 
   return {

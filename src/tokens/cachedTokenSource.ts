@@ -106,7 +106,11 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
   const lockKey = (cacheKey: string) => `${options.keyPrefix}:lock:${kind}:${cacheKey}`;
   const bufferFor = (lifetimeMs: number) => Math.min(options.expiryBufferMs, lifetimeMs * 0.1);
 
-  const remember = (cacheKey: string, record: TokenRecord, refetch: () => Promise<FetchedToken>) => {
+  const remember = (
+    cacheKey: string,
+    record: TokenRecord,
+    refetch: () => Promise<FetchedToken>,
+  ) => {
     const lifetime = record.expiresAt - record.obtainedAt;
     const refreshFraction = REFRESH_AT - Math.random() * REFRESH_JITTER;
     memory.delete(cacheKey);
@@ -127,7 +131,8 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
     const entry = await store.get(key);
     if (!entry) return undefined;
     const opened = cipher.open(entry.value, key);
-    const parsed = opened === undefined ? undefined : sharedRecordSchema.safeParse(safeJson(opened));
+    const parsed =
+      opened === undefined ? undefined : sharedRecordSchema.safeParse(safeJson(opened));
     if (!parsed?.success) {
       logger.warn({ kind }, 'unreadable token in redis (other key or tampered); ignoring it');
       return undefined;
@@ -162,7 +167,8 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
   // A shared token counts as a refresh result only if it is younger than the earliest moment
   // any replica would start refreshing: otherwise it is the very token being replaced.
   const freshlyRefreshed = (record: TokenRecord) =>
-    clock.now() < record.obtainedAt + (record.expiresAt - record.obtainedAt) * (REFRESH_AT - REFRESH_JITTER);
+    clock.now() <
+    record.obtainedAt + (record.expiresAt - record.obtainedAt) * (REFRESH_AT - REFRESH_JITTER);
 
   const fetchAndStore = async (cacheKey: string, fetch: () => Promise<FetchedToken>) => {
     stats.fetches += 1;
@@ -239,7 +245,10 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
       .catch((error: unknown) => {
         // The current token keeps serving until it is no longer usable; try again later.
         entry.refreshAt = clock.now() + REFRESH_RETRY_MS;
-        logger.warn({ kind, err: { message: (error as Error).message } }, 'background token refresh failed');
+        logger.warn(
+          { kind, err: { message: (error as Error).message } },
+          'background token refresh failed',
+        );
       })
       .finally(() => refreshing.delete(cacheKey));
   };

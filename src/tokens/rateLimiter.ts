@@ -23,7 +23,10 @@ export const createRateLimiter = (options: {
   return {
     async allow(subject) {
       const window = Math.floor(options.clock.now() / WINDOW_MS);
-      const shared = await options.store.increment(`${options.keyPrefix}:ratelimit:${window}:${subject}`, WINDOW_MS * 2);
+      const shared = await options.store.increment(
+        `${options.keyPrefix}:ratelimit:${window}:${subject}`,
+        WINDOW_MS * 2,
+      );
       if (shared !== undefined) return shared <= options.limitPerMinute;
       if (window !== localWindow) {
         local.clear();

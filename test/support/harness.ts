@@ -7,7 +7,11 @@ import { createGateway, type Gateway, type GatewayDeps } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { mintUserJwt } from '../../src/dev/devCredentials';
 import { createLogger } from '../../src/observability/logger';
-import { startSeekSimulator, type SeekSimulator, type SeekSimulatorOptions } from '../../src/seek/simulator';
+import {
+  startSeekSimulator,
+  type SeekSimulator,
+  type SeekSimulatorOptions,
+} from '../../src/seek/simulator';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SERVICE_KEY = 'test-service-key-0123456789abcdef';
@@ -36,7 +40,10 @@ export const startSimulator = (options: SeekSimulatorOptions = {}) =>
   startSeekSimulator({ clientSecret: `secret-${randomBytes(8).toString('hex')}`, ...options });
 
 /** The environment a test gateway runs with, pointed at the simulator. */
-export const testEnv = (simulator: SeekSimulator, overrides: Record<string, string | undefined> = {}) => ({
+export const testEnv = (
+  simulator: SeekSimulator,
+  overrides: Record<string, string | undefined> = {},
+) => ({
   NODE_ENV: 'test',
   SEEK_API_URL: simulator.graphqlUrl,
   SEEK_AUTH_URL: simulator.authUrl,
@@ -72,7 +79,14 @@ export const startGateway = async (
   return { gateway, config, logs, stop: () => gateway.stop() };
 };
 
-export const userJwt = (options: { hirerIds: string[]; userId?: string; secret?: string; issuer?: string; audience?: string; expiresIn?: string }) =>
+export const userJwt = (options: {
+  hirerIds: string[];
+  userId?: string;
+  secret?: string;
+  issuer?: string;
+  audience?: string;
+  expiresIn?: string;
+}) =>
   mintUserJwt({
     secret: options.secret ?? JWT_SECRET,
     issuer: options.issuer ?? JWT_ISSUER,
@@ -93,4 +107,8 @@ export const connectRedis = async () => {
 
 /** The simulator's recorded GraphQL requests (not introspection), newest last. */
 export const graphqlCalls = (simulator: SeekSimulator) =>
-  simulator.requests.filter((request) => request.route === 'graphql' && !String((request.body as { query?: string })?.query ?? '').includes('__schema'));
+  simulator.requests.filter(
+    (request) =>
+      request.route === 'graphql' &&
+      !String((request.body as { query?: string })?.query ?? '').includes('__schema'),
+  );

@@ -18,12 +18,18 @@ export const errorStatusPlugin = (): ApolloServerPlugin<GatewayContext> => ({
           ...error,
           extensions: { ...error.extensions, requestId: contextValue.requestId },
         }));
-        const status = (result.errors[0]?.extensions?.http as { status?: unknown } | undefined)?.status;
-        if (result.data == null && typeof status === 'number' && (response.http.status ?? 200) === 200) {
+        const status = (result.errors[0]?.extensions?.http as { status?: unknown } | undefined)
+          ?.status;
+        if (
+          result.data == null &&
+          typeof status === 'number' &&
+          (response.http.status ?? 200) === 200
+        ) {
           response.http.status = status;
         }
         for (const error of result.errors) {
-          if (error.extensions && 'http' in error.extensions) delete (error.extensions as Record<string, unknown>).http;
+          if (error.extensions && 'http' in error.extensions)
+            delete (error.extensions as Record<string, unknown>).http;
         }
       },
     };

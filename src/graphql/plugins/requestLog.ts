@@ -14,14 +14,20 @@ export const requestLogPlugin = (record: RequestRecorder): ApolloServerPlugin<Ga
       },
       async willSendResponse({ response, contextValue, request }) {
         const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-        const errorCodes = result?.errors?.map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
+        const errorCodes = result?.errors?.map((error) =>
+          String(error.extensions?.code ?? 'UNKNOWN'),
+        );
         const httpStatus = response.http.status ?? 200;
         record({
           requestId: contextValue.requestId,
           callerKind: contextValue.caller.kind,
           operationName: request.operationName ?? requestContext.operationName,
           operationType,
-          outcome: !errorCodes?.length ? 'ok' : operationType && result?.data !== undefined ? 'error' : 'rejected',
+          outcome: !errorCodes?.length
+            ? 'ok'
+            : operationType && result?.data !== undefined
+              ? 'error'
+              : 'rejected',
           httpStatus,
           upstreamStatus: contextValue.upstreamStatus,
           durationMs: performance.now() - started,

@@ -24,7 +24,12 @@ export interface SharedStore {
    * clock, so replicas whose clocks disagree still agree on how long a token has left.
    */
   get(key: string): Promise<SharedEntry | undefined>;
-  set(key: string, value: string, ttlMs: number, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
+  set(
+    key: string,
+    value: string,
+    ttlMs: number,
+    options?: { onlyIfAbsent?: boolean },
+  ): Promise<boolean>;
   delete(key: string): Promise<void>;
   acquireLock(key: string, owner: string, ttlMs: number): Promise<LockResult>;
   releaseLock(key: string, owner: string): Promise<void>;
@@ -90,7 +95,9 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       keepAlive: true,
       // Capped backoff with jitter: reconnects forever, but never hammers a dead Redis.
       reconnectStrategy: (retries: number) =>
-        closed ? false : Math.min(100 * 2 ** Math.min(retries, 5), 2_000) + Math.floor(Math.random() * 100),
+        closed
+          ? false
+          : Math.min(100 * 2 ** Math.min(retries, 5), 2_000) + Math.floor(Math.random() * 100),
     },
   });
   client.on('error', (error: Error) => {
@@ -99,7 +106,10 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     const now = Date.now();
     if (now - lastErrorLogAt > 10_000) {
       lastErrorLogAt = now;
-      logger.warn({ err: { type: error.name, message: error.message } }, 'redis unavailable; serving tokens from memory');
+      logger.warn(
+        { err: { type: error.name, message: error.message } },
+        'redis unavailable; serving tokens from memory',
+      );
     }
   });
   client.on('ready', () => {
@@ -141,7 +151,8 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
           timer = setTimeout(resolve, commandTimeoutMs, TIMED_OUT);
         }),
       ]);
-      if (result === TIMED_OUT) throw new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`);
+      if (result === TIMED_OUT)
+        throw new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`);
       return result;
     } catch (error) {
       metrics.redisErrors.inc({ operation });
@@ -167,7 +178,9 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     async set(key, value, ttlMs, setOptions) {
       const ttl = Math.max(1, Math.floor(ttlMs));
       if (setOptions?.onlyIfAbsent) {
-        const stored = await bounded('set', () => client.set(key, JSON.stringify(value), { NX: true, PX: ttl }));
+        const stored = await bounded('set', () =>
+          client.set(key, JSON.stringify(value), { NX: true, PX: ttl }),
+        );
         return stored === 'OK';
       }
       return (await bounded('set', () => keyv.set(key, value, ttl))) === true;
@@ -176,12 +189,16 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       await bounded('delete', () => keyv.delete(key));
     },
     async acquireLock(key, owner, ttlMs) {
-      const result = await bounded('lock', () => client.set(key, owner, { NX: true, PX: Math.floor(ttlMs) }));
+      const result = await bounded('lock', () =>
+        client.set(key, owner, { NX: true, PX: Math.floor(ttlMs) }),
+      );
       if (result === undefined) return 'unavailable';
       return result === 'OK' ? 'acquired' : 'held';
     },
     async releaseLock(key, owner) {
-      await bounded('unlock', () => client.eval(RELEASE_LOCK_SCRIPT, { keys: [key], arguments: [owner] }));
+      await bounded('unlock', () =>
+        client.eval(RELEASE_LOCK_SCRIPT, { keys: [key], arguments: [owner] }),
+      );
     },
     async increment(key, windowMs) {
       const replies = await bounded('increment', () =>
