@@ -3,18 +3,18 @@
  * pinned to core 0; stdout (one pino line per request) goes to /dev/null.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT, scratchDir, stopChild, trackChild, type ChildServer } from './child';
+import { GATEWAY_API_KEY } from './config';
 import { serverPinPrefix } from './procstat';
 
 export const GATEWAY_ENTRY = path.resolve(
   process.env.BENCH_GATEWAY_ENTRY ?? path.join(REPO_ROOT, 'dist', 'src', 'main.js'),
 );
-export const GATEWAY_API_KEY = 'bench-key';
 export const GATEWAY_GRAPHQL_PATH = process.env.BENCH_GATEWAY_PATH ?? '/graphql';
 
 export function gatewayBuilt(): boolean {
@@ -62,6 +62,13 @@ export interface GatewayProcess extends ChildServer {
 
 let gatewayCount = 0;
 
+/** The end of the gateway's stderr (the scratch dir holding it is removed when the bench exits). */
+function stderrTail(file: string): string {
+  if (!existsSync(file)) return '(none)';
+  const text = readFileSync(file, 'utf8').trim();
+  return text ? text.slice(-600) : '(empty)';
+}
+
 export async function startGateway(options: GatewayOptions): Promise<GatewayProcess> {
   if (!gatewayBuilt()) throw new Error(`${GATEWAY_ENTRY} not found: run npm run build`);
   const port = await freePort();
@@ -106,8 +113,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
   while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
-        `gateway (${options.label}) exited before ready (code ${child.exitCode}, ` +
-          `signal ${child.signalCode}); stderr in ${stderrFile}`,
+        `${options.label} exited before ready (code ${child.exitCode}, ` +
+          `signal ${child.signalCode}); stderr: ${stderrTail(stderrFile)}`,
       );
     }
     if ((await getStatus(`${url}/ready`, 500)) === 200) {

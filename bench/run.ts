@@ -31,14 +31,9 @@ async function main(): Promise<void> {
     60;
   const { pin } = setUpBenchProcess(Math.max(300, estimateS * 2));
   const machine = machineInfo();
-  const command = [
-    benchEnvSummary(),
-    process.env.npm_lifecycle_event
-      ? `npm run ${process.env.npm_lifecycle_event}`
-      : 'tsx bench/run.ts',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  const event = process.env.npm_lifecycle_event;
+  const runner = event?.startsWith('bench') ? `npm run ${event}` : 'tsx bench/run.ts';
+  const command = [benchEnvSummary(), runner].filter(Boolean).join(' ');
   console.error(`estimated duration: ~${Math.round(estimateS)} s`);
 
   const dir = scratchDir();

@@ -1,3 +1,5 @@
+import type { RequestListener } from 'node:http';
+
 import type { Express } from 'express';
 
 import { createCallerResolver } from './callers/resolveCaller';
@@ -9,6 +11,7 @@ import { buildGatewaySchema } from './graphql/gatewaySchema';
 import { createPassthrough } from './graphql/passthrough';
 import { createSeekGateway, type SeekGateway } from './graphql/seekGateway';
 import { createHttpApp } from './http/createHttpApp';
+import { createRawEntry } from './http/rawEntry';
 import type { Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestRecorder } from './observability/requestLog';
@@ -48,8 +51,13 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  /** The express app; the caller decides whether and where it listens. */
-  app: Express;
+  /**
+   * The HTTP handler (raw passthrough entry in front of the express app); the caller decides
+   * whether and where it listens: `http.createServer(gateway.app)` or supertest(gateway.app).
+   */
+  app: RequestListener;
+  /** The express app alone (probes, CORS, Apollo Server). */
+  expressApp: Express;
   partnerTokens: PartnerTokenSource;
   partnerCache: CachedTokenSource;
   browserCache: CachedTokenSource;
@@ -225,7 +233,7 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     record,
     logger,
   });
-  const app = createHttpApp({
+  const expressApp = createHttpApp({
     apollo,
     passthrough,
     callers,
@@ -239,11 +247,20 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     logger,
     corsOrigins: config.http.corsOrigins,
     maxBodyBytes: config.http.maxBodyBytes,
+    record,
   });
 
   let stopping: Promise<void> | undefined;
+  const app = createRawEntry({
+    app: expressApp as unknown as RequestListener,
+    passthrough,
+    maxBodyBytes: config.http.maxBodyBytes,
+    logger,
+  });
+
   return {
     app,
+    expressApp,
     partnerTokens,
     partnerCache,
     browserCache,

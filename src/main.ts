@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 
 import { createGateway, type Gateway } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -79,7 +79,8 @@ const useEmbeddedSimulator = async (config: Config, logger: Logger) => {
 
 const listen = (gateway: Gateway, config: Config) =>
   new Promise<Server>((resolve, reject) => {
-    const server = gateway.app.listen(config.port, config.host, () => resolve(server));
+    const server = createServer(gateway.app);
+    server.listen(config.port, config.host, () => resolve(server));
     server.once('error', reject);
     // Slightly longer than typical load balancer idle timeouts, so they close first.
     server.keepAliveTimeout = 65_000;
@@ -135,7 +136,9 @@ const main = async () => {
     server.close(() => {
       void (async () => {
         clearTimeout(force);
+        logger.info('http server closed; stopping the gateway');
         await gateway.stop();
+        logger.info('gateway stopped');
         await simulator?.close();
         logger.info('shutdown complete');
         logger.flush();

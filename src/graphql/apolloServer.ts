@@ -46,6 +46,8 @@ export const createApolloServer = (options: ApolloOptions) => {
     gateway: options.gateway,
     introspection: config.graphql.introspection,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT (drain HTTP first, then stop); Apollo's own handlers raced it.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.environment === 'production',

@@ -12,6 +12,14 @@ import { describeError, type Logger } from '../observability/logger';
 export const createErrorMasker =
   (logger: Logger) =>
   (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // graphql-js's token limit (parseOptions.maxTokens) quotes the configured limit; hide it
+    // as GraphQL Armor's other limits do.
+    if (TOKEN_LIMIT_MESSAGE.test(formatted.message)) {
+      return withoutStack({
+        ...formatted,
+        message: 'Syntax Error: Document contains too many tokens. Parsing aborted.',
+      });
+    }
     const original = unwrapResolverError(error);
     if (isGatewayError(original)) return withoutStack(formatted);
     if (
@@ -31,6 +39,8 @@ export const createErrorMasker =
       extensions: { code: ErrorCode.InternalServerError },
     };
   };
+
+const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more tha[nt] \d+ tokens\b/;
 
 const withoutStack = (formatted: GraphQLFormattedError): GraphQLFormattedError => {
   if (!formatted.extensions || !('stacktrace' in formatted.extensions)) return formatted;

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type { NextFunction, Request, Response } from 'express';
 import {
   parse,
@@ -19,7 +21,9 @@ import { classifyOperation } from './operationRoute';
 import type { SchemaVersion } from './seekGateway';
 
 /** What the lane remembers about a document: forward it, or leave it to Apollo Server. */
-type Verdict = { forward: true; isMutation: boolean; operationType: string } | { forward: false };
+type Verdict =
+  | { forward: true; isMutation: boolean; operationType: string; name: string | undefined }
+  | { forward: false };
 
 const MAX_VERDICTS = 2_000;
 const LEAVE_TO_APOLLO: Verdict = { forward: false };
@@ -75,6 +79,8 @@ export const createPassthrough = (options: PassthroughOptions) => {
         forward: true,
         isMutation: operation.operation === 'mutation',
         operationType: operation.operation,
+        // For the log, as Apollo's lane does: the document's name when the body gave none.
+        name: operation.name?.value,
       };
     } catch {
       return LEAVE_TO_APOLLO;
@@ -100,9 +106,19 @@ export const createPassthrough = (options: PassthroughOptions) => {
     return verdict;
   };
 
-  return async (req: Request, res: Response, next: NextFunction) => {
+  /**
+   * Serves the request when it qualifies and answers true; answers false (having written
+   * nothing) when it should go to Apollo Server instead. Node's own req/res, so the raw entry
+   * in front of express and the express middleware share it.
+   */
+  const tryServe = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsedBody: unknown,
+    requestId: string,
+  ): Promise<boolean> => {
     const started = performance.now();
-    const body = req.body as
+    const body = parsedBody as
       | { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown }
       | undefined;
     if (
@@ -111,36 +127,35 @@ export const createPassthrough = (options: PassthroughOptions) => {
       typeof body.query !== 'string' ||
       body.extensions !== undefined
     )
-      return next();
+      return false;
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     if (
       body.operationName !== undefined &&
       body.operationName !== null &&
       operationName === undefined
     )
-      return next();
+      return false;
     const variables = body.variables;
     if (
       variables !== undefined &&
       variables !== null &&
       (typeof variables !== 'object' || Array.isArray(variables))
     )
-      return next();
+      return false;
     const version = options.currentSchema();
-    if (!version) return next();
+    if (!version) return false;
 
     let caller;
     try {
       caller = options.callers.resolveSync(req.headers.authorization);
     } catch {
-      return next();
+      return false;
     }
     if ('verify' in caller || (caller.kind !== 'service' && caller.kind !== 'seek-token'))
-      return next();
+      return false;
     const verdict = verdictFor(version, body.query, operationName);
-    if (!verdict.forward) return next();
+    if (!verdict.forward) return false;
 
-    const requestId = res.locals.requestId as string;
     let httpStatus = 200;
     let upstreamStatus: number | undefined;
     let errorCode: string | undefined;
@@ -156,8 +171,8 @@ export const createPassthrough = (options: PassthroughOptions) => {
         acceptLanguage: headerValue(req, 'accept-language'),
       });
       upstreamStatus = result.upstreamStatus;
-      httpStatus = result.upstreamStatus === 200 ? 200 : result.upstreamStatus;
-      res.status(httpStatus).setHeader('content-type', 'application/json; charset=utf-8');
+      httpStatus = result.upstreamStatus;
+      res.writeHead(httpStatus, JSON_HEADERS);
       res.end(result.body);
     } catch (error) {
       if (!isGatewayError(error)) {
@@ -165,17 +180,17 @@ export const createPassthrough = (options: PassthroughOptions) => {
           { requestId, err: describeError(error) },
           'unexpected error in the passthrough lane',
         );
-        return next(error);
+        throw error;
       }
       errorCode = error.code;
       httpStatus = (error.extensions.http as { status: number }).status;
-      res.status(httpStatus).setHeader('content-type', 'application/json; charset=utf-8');
+      res.writeHead(httpStatus, JSON_HEADERS);
       res.end(errorBody(error, requestId));
     }
     options.record({
       requestId,
       callerKind: caller.kind,
-      operationName,
+      operationName: operationName ?? verdict.name,
       operationType: verdict.operationType,
       outcome: errorCode ? 'error' : 'ok',
       httpStatus,
@@ -184,10 +199,27 @@ export const createPassthrough = (options: PassthroughOptions) => {
       lane: 'passthrough',
       errorCodes: errorCode ? [errorCode] : undefined,
     });
+    return true;
   };
+
+  /** The same lane as express middleware, for requests the raw entry left to express. */
+  const middleware = (req: Request, res: Response, next: NextFunction) => {
+    tryServe(req, res, req.body, res.locals.requestId as string).then(
+      (served) => {
+        if (!served) next();
+      },
+      (error: unknown) => next(error),
+    );
+  };
+
+  return { tryServe, middleware };
 };
 
-const headerValue = (req: Request, name: string): string | undefined => {
+export type Passthrough = ReturnType<typeof createPassthrough>;
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+const headerValue = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name];
   const single = Array.isArray(value) ? value[0] : value;
   return single && single.length > 0 ? single : undefined;

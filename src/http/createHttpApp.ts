@@ -6,21 +6,25 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 
 import type { CallerResolver } from '../callers/resolveCaller';
-import { ErrorCode, GatewayError, errorBody } from '../errors';
+import { ErrorCode, GatewayError, errorBody, isGatewayError } from '../errors';
 import type { GatewayContext } from '../graphql/context';
+import type { Passthrough } from '../graphql/passthrough';
 import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { RequestRecorder } from '../observability/requestLog';
 import { health, metricsEndpoint, readiness, type ReadinessChecks } from './probes';
 
 export interface HttpAppOptions {
   apollo: ApolloServer<GatewayContext>;
-  passthrough: RequestHandler;
+  passthrough: Passthrough;
   callers: CallerResolver;
   readiness: ReadinessChecks;
   metrics: Metrics;
   logger: Logger;
   corsOrigins: readonly string[];
   maxBodyBytes: number;
+  /** Logs a request whose credential is refused before Apollo's plugins run. */
+  record?: RequestRecorder;
 }
 
 const header = (value: string | string[] | undefined) => {
@@ -74,10 +78,8 @@ export const createHttpApp = (options: HttpAppOptions) => {
         .type('application/json')
         .send(
           errorBody(
-            new GatewayError(
-              ErrorCode.BadRequest,
-              `The request body is larger than ${options.maxBodyBytes} bytes`,
-            ),
+            // The limit itself is not quoted: configured limits are not told to callers.
+            new GatewayError(ErrorCode.BadRequest, 'The request body is too large'),
             requestId,
           ),
         );
@@ -122,15 +124,45 @@ export const createHttpApp = (options: HttpAppOptions) => {
     corsMiddleware,
     express.json({ limit: options.maxBodyBytes, strict: true }),
     bodyErrors,
-    options.passthrough,
+    options.passthrough.middleware,
     expressMiddleware(options.apollo, {
-      context: async ({ req, res }): Promise<GatewayContext> => ({
-        caller: await options.callers.resolve(header(req.headers.authorization)),
-        requestId: res.locals.requestId as string,
-        sessionId: header(req.headers['x-session-id']),
-        acceptLanguage: header(req.headers['accept-language']),
-        upstreamStatus: undefined,
-      }),
+      context: async ({ req, res }): Promise<GatewayContext> => {
+        const started = performance.now();
+        let caller;
+        try {
+          caller = await options.callers.resolve(header(req.headers.authorization));
+        } catch (error) {
+          // A refused credential ends the request before Apollo's plugins see it: log it here,
+          // so every GraphQL request still has its one line (and its metric).
+          const body = req.body as { operationName?: unknown } | undefined;
+          options.record?.({
+            requestId: res.locals.requestId as string,
+            callerKind: 'invalid',
+            operationName: typeof body?.operationName === 'string' ? body.operationName : undefined,
+            operationType: undefined,
+            outcome: 'rejected',
+            httpStatus: isGatewayError(error)
+              ? (error.extensions.http as { status: number }).status
+              : 500,
+            upstreamStatus: undefined,
+            durationMs: performance.now() - started,
+            lane: 'apollo',
+            errorCodes: [isGatewayError(error) ? error.code : ErrorCode.InternalServerError],
+          });
+          // Apollo's plugins never see this request; put the request id on the error here.
+          if (isGatewayError(error)) {
+            (error.extensions as Record<string, unknown>).requestId = res.locals.requestId;
+          }
+          throw error;
+        }
+        return {
+          caller,
+          requestId: res.locals.requestId as string,
+          sessionId: header(req.headers['x-session-id']),
+          acceptLanguage: header(req.headers['accept-language']),
+          upstreamStatus: undefined,
+        };
+      },
     }),
   );
   app.use(lastResort);

@@ -59,6 +59,8 @@ const RELEASE_LOCK_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 const TIMED_OUT = Symbol('timed out');
+/** How long close() waits for pending replies before dropping the connection. */
+const CLOSE_GRACE_MS = 1_000;
 
 export interface RedisSharedStoreOptions {
   url: string;
@@ -144,11 +146,18 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
     if (!usable()) return undefined;
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     try {
       const result = await Promise.race([
         call(),
         new Promise<typeof TIMED_OUT>((resolve) => {
-          timer = setTimeout(resolve, commandTimeoutMs, TIMED_OUT);
+          // A busy event loop must not pass for a slow Redis: count from when node-redis writes
+          // the command (it writes in a setImmediate), and when the bound passes, let the poll
+          // phase read a reply that already arrived before calling it a timeout.
+          setImmediate(() => {
+            if (settled) return;
+            timer = setTimeout(() => setImmediate(resolve, TIMED_OUT), commandTimeoutMs);
+          });
         }),
       ]);
       if (result === TIMED_OUT)
@@ -160,6 +169,7 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       logger.debug({ err: { message: (error as Error).message }, operation }, 'redis call failed');
       return undefined;
     } finally {
+      settled = true;
       clearTimeout(timer);
     }
   };
@@ -212,7 +222,26 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     },
     async close() {
       closed = true;
-      await client.close().catch(() => client.destroy());
+      // Not ready (connecting, reconnecting, or stuck in the handshake with a Redis that accepts
+      // and never answers): nothing to finish, and close() would wait for replies forever.
+      if (!client.isReady) {
+        try {
+          client.destroy();
+        } catch {
+          // already closed
+        }
+        return;
+      }
+      // close() waits for every pending reply; past a short grace period stop waiting (the
+      // socket timeout drops a connection that stays silent).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client.close().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 };
