@@ -16,7 +16,7 @@ const main = async () => {
   const output = process.argv[2] ?? 'seek-schema.graphql';
   const config = loadConfig(process.env);
   const http = createHttpClient();
-  const schema = await loadSeekSchemaWithRetry(
+  const { schema } = await loadSeekSchemaWithRetry(
     () =>
       introspectSeekSchema({
         http,

@@ -127,17 +127,23 @@ const main = async () => {
       { signal, timeoutMs: config.http.shutdownTimeoutMs },
       'shutting down: finishing in-flight requests',
     );
+    // SHUTDOWN_TIMEOUT_MS bounds the whole shutdown: once it passes, connections are cut and
+    // the gateway's own stop is not waited for (its pool would wait for SEEK calls whose
+    // clients are already gone).
+    let timedOut!: () => void;
+    const deadline = new Promise<void>((resolve) => (timedOut = resolve));
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
+      timedOut();
     }, config.http.shutdownTimeoutMs);
     force.unref();
     // Stop accepting, let in-flight requests finish; idle keep-alive sockets close now.
     server.close(() => {
       void (async () => {
-        clearTimeout(force);
         logger.info('http server closed; stopping the gateway');
-        await gateway.stop();
+        await Promise.race([gateway.stop(), deadline]);
+        clearTimeout(force);
         logger.info('gateway stopped');
         await simulator?.close();
         logger.info('shutdown complete');

@@ -128,6 +128,31 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     expect(response.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('runs a mutation mixing browserToken and SEEK fields, delegating each SEEK field in order (mutations run serially)', async () => {
+    const response = await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({
+        query: `mutation Mixed($hirer: String!) {
+          browserToken(hirerId: $hirer, scope: "query:organizations", userId: "user-1") { scope hirerId }
+          first: createWebhookSubscription(input: { url: "https://example.com/hook", eventTypeCode: "CandidateApplicationCreated", hirerId: $hirer }) { webhookSubscription { id { value } } }
+          second: createWebhookSubscription(input: { url: "https://example.com/hook2", eventTypeCode: "CandidateApplicationCreated", hirerId: $hirer }) { webhookSubscription { id { value } } }
+        }`,
+        variables: { hirer: 'seekAnzPublicTest:organization:seek:93WyyF1h' },
+      });
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data.browserToken).toEqual({ scope: 'query:organizations', hirerId: 'seekAnzPublicTest:organization:seek:93WyyF1h' });
+    expect(response.body.data.first.webhookSubscription.id.value).toEqual(expect.any(String));
+    expect(response.body.data.second.webhookSubscription.id.value).toEqual(expect.any(String));
+    const calls = graphqlCalls(simulator);
+    expect(calls).toHaveLength(2);
+    expect(calls.map((call) => (call.body as { variables: { input: { url: string } } }).variables.input.url)).toEqual([
+      'https://example.com/hook',
+      'https://example.com/hook2',
+    ]);
+    expect(simulator.count('browserToken')).toBe(1);
+  });
+
   it('forwards User-Agent, a fresh X-Request-Id, X-Session-Id and Accept-Language only when sent', async () => {
     await request(gw.gateway.app)
       .post('/graphql')

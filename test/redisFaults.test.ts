@@ -83,12 +83,12 @@ describe('token cache when Redis fails', () => {
     expect(await readKey(redis.url, key)).toEqual(expect.any(String));
     expect((await ready(gw)).body.checks.redis).toBe('ready');
 
-    // Steady traffic: 10 requests every 100 ms until told to stop (60 ticks at most).
+    // Steady traffic: 5 requests every 100 ms until told to stop (60 ticks at most).
     const answers: Array<ReturnType<typeof serviceQuery>> = [];
     let trafficOn = true;
     const traffic = (async () => {
       for (let tick = 0; trafficOn && tick < 60; tick += 1) {
-        for (let i = 0; i < 10; i += 1) answers.push(listening.query());
+        for (let i = 0; i < 5; i += 1) answers.push(listening.query());
         await sleepMs(100);
       }
     })();
@@ -133,7 +133,7 @@ describe('token cache when Redis fails', () => {
     await traffic;
     const settled = await Promise.all(answers);
 
-    expect(settled.length).toBeGreaterThanOrEqual(100);
+    expect(settled.length).toBeGreaterThanOrEqual(75);
     expect(settled.filter((answer) => answer.status !== 200)).toEqual([]);
     expect(settled.filter((answer) => answer.body.errors)).toEqual([]);
     expect(Math.max(...settled.map((answer) => answer.ms))).toBeLessThan(ANSWER_BOUND_MS);

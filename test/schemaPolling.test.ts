@@ -21,7 +21,8 @@ describe('SEEK schema polling', () => {
 
   beforeEach(async () => {
     simulator = await startSimulator({ clientId: uniqueClientId('schema') });
-    gw = await startGateway(simulator);
+    // Polling on, but hourly: the tests drive poll() themselves, the interval never fires.
+    gw = await startGateway(simulator, { SEEK_SCHEMA_POLL_MS: '3600000' });
     simulator.clearRequests();
   });
   afterEach(async () => {

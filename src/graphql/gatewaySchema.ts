@@ -1,9 +1,9 @@
-import { mergeSchemas } from '@graphql-tools/schema';
+import { addResolversToSchema } from '@graphql-tools/schema';
 import type { ExecutionRequest, ExecutionResult } from '@graphql-tools/utils';
 import { wrapSchema } from '@graphql-tools/wrap';
-import { print, type GraphQLSchema } from 'graphql';
+import { extendSchema, parse, print, type GraphQLSchema } from 'graphql';
 
-import type { Forwarder } from '../seek/forwarder';
+import { parseSeekResult, type Forwarder } from '../seek/forwarder';
 import type { BrowserTokenArgs } from './browserTokenResolver';
 import type { GatewayContext } from './context';
 import type { BrowserToken } from '../tokens/browserTokens';
@@ -22,12 +22,22 @@ export interface GatewaySchemaParts {
 /** Root fields the gateway answers itself (from schema/gateway.graphql). */
 export const LOCAL_ROOT_FIELDS: ReadonlySet<string> = new Set(['browserToken']);
 
+export interface GatewaySchema {
+  /** SEEK's schema extended with the gateway's SDL: what Apollo validates against and serves. */
+  api: GraphQLSchema;
+  /**
+   * The executable schema for operations that mix gateway and SEEK fields: SEEK's part wrapped
+   * (@graphql-tools/wrap) to delegate in one batched request. Built on first use: the wrap of a
+   * SEEK-sized schema costs hundreds of milliseconds and most operations never need it.
+   */
+  executable(): GraphQLSchema;
+}
+
 /**
- * SEEK's schema wrapped (@graphql-tools/wrap) with the gateway's own SDL merged in. Built anew
- * for every schema version, resolvers included: reusing a resolver map across rebuilds is how
- * other gateways leaked memory on each reload.
+ * Built anew for every schema version, resolvers included: reusing a resolver map across
+ * rebuilds is how other gateways leaked memory on each reload.
  */
-export const buildGatewaySchema = (parts: GatewaySchemaParts): GraphQLSchema => {
+export const buildGatewaySchema = (parts: GatewaySchemaParts): GatewaySchema => {
   const executor = async (request: ExecutionRequest): Promise<ExecutionResult> => {
     const context = request.context as GatewayContext;
     const result = await parts.forwarder.forward({
@@ -41,16 +51,26 @@ export const buildGatewaySchema = (parts: GatewaySchemaParts): GraphQLSchema => 
       acceptLanguage: context.acceptLanguage,
     });
     context.upstreamStatus = result.upstreamStatus;
-    return JSON.parse(result.body.toString('utf8')) as ExecutionResult;
+    return parseSeekResult(result.body);
   };
-  // batch: one upstream request for all SEEK root fields of an operation, not one per field.
-  const wrapped = wrapSchema({ schema: parts.seekSchema, executor, batch: true });
   const typeDefs = parts.seekSchema.getMutationType()
     ? parts.gatewayTypeDefs
     : parts.gatewayTypeDefs.replace('extend type Mutation', 'type Mutation');
-  return mergeSchemas({
-    schemas: [wrapped],
-    typeDefs,
-    resolvers: { Mutation: { browserToken: parts.browserToken } },
+  const resolvers = { Mutation: { browserToken: parts.browserToken } };
+  const api = addResolversToSchema({
+    schema: extendSchema(parts.seekSchema, parse(typeDefs)),
+    resolvers,
+    updateResolversInPlace: true,
   });
+  let executable: GraphQLSchema | undefined;
+  return {
+    api,
+    executable: () =>
+      (executable ??= addResolversToSchema({
+        // batch: one upstream request for all SEEK root fields of an operation, not one per field.
+        schema: wrapSchema({ schema: api, executor, batch: true }),
+        resolvers,
+        updateResolversInPlace: true,
+      })),
+  };
 };

@@ -3,28 +3,31 @@ import type {
   GatewayInterface,
   GatewaySchemaLoadOrUpdateCallback,
 } from '@apollo/server-gateway-interface';
-import { execute, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
 
 import { isGatewayError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Forwarder } from '../seek/forwarder';
+import { parseSeekResult, type Forwarder } from '../seek/forwarder';
+import type { LoadedSchema } from '../seek/schemaSource';
 import type { GatewayContext } from './context';
-import { LOCAL_ROOT_FIELDS } from './gatewaySchema';
+import { LOCAL_ROOT_FIELDS, type GatewaySchema } from './gatewaySchema';
 import { classifyOperation } from './operationRoute';
 
 export interface SchemaVersion {
   /** SEEK's schema with the gateway's additions, what clients see. */
   schema: GraphQLSchema;
-  /** Printed SEEK schema, to tell whether a polled schema changed. */
-  seekSdl: string;
+  /** Executable schema for mixed operations (built on first use). */
+  executable: () => GraphQLSchema;
+  /** Fingerprint of SEEK's schema source, to tell whether a polled schema changed. */
+  fingerprint: string;
   /** Increases with every swap; caches keyed on the schema check it. */
   generation: number;
 }
 
 export interface SeekGatewayOptions {
-  loadSeekSchema: () => Promise<GraphQLSchema>;
-  buildSchema: (seekSchema: GraphQLSchema) => GraphQLSchema;
+  loadSeekSchema: () => Promise<LoadedSchema>;
+  buildSchema: (seekSchema: GraphQLSchema) => GatewaySchema;
   forwarder: Forwarder;
   /** Poll SEEK's schema this often; undefined: never. */
   pollMs: number | undefined;
@@ -44,24 +47,31 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
   let pollTimer: NodeJS.Timeout | undefined;
   let polling = false;
 
-  const install = (seekSchema: GraphQLSchema, seekSdl: string) => {
-    const schema = options.buildSchema(seekSchema);
-    version = { schema, seekSdl, generation: (version?.generation ?? 0) + 1 };
-    for (const listener of listeners) listener({ apiSchema: schema, coreSupergraphSdl: seekSdl });
+  // Apollo hands us back the schema it validated with; this finds the matching executable one.
+  const executables = new WeakMap<GraphQLSchema, () => GraphQLSchema>();
+  const install = (loaded: LoadedSchema) => {
+    const built = options.buildSchema(loaded.schema);
+    executables.set(built.api, built.executable);
+    version = {
+      schema: built.api,
+      executable: built.executable,
+      fingerprint: loaded.fingerprint,
+      generation: (version?.generation ?? 0) + 1,
+    };
+    for (const listener of listeners) listener({ apiSchema: built.api, coreSupergraphSdl: loaded.fingerprint });
   };
 
   const poll = async () => {
     if (polling || !version) return;
     polling = true;
     try {
-      const seekSchema = await options.loadSeekSchema();
-      const seekSdl = printSchema(seekSchema);
-      if (seekSdl === version.seekSdl) {
+      const loaded = await options.loadSeekSchema();
+      if (loaded.fingerprint === version.fingerprint) {
         metrics.schemaReloads.inc({ result: 'unchanged' });
         return;
       }
       // The new SDL is remembered only once the schema built: a failed build is retried next time.
-      install(seekSchema, seekSdl);
+      install(loaded);
       metrics.schemaReloads.inc({ result: 'updated' });
       logger.info(
         { generation: version.generation },
@@ -87,7 +97,7 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
     );
     if (route !== 'seek') {
       return execute({
-        schema: requestContext.schema,
+        schema: route === 'mixed' ? (executables.get(requestContext.schema)?.() ?? requestContext.schema) : requestContext.schema,
         document: requestContext.document,
         operationName: requestContext.request.operationName,
         variableValues: requestContext.request.variables,
@@ -106,7 +116,7 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
         acceptLanguage: context.acceptLanguage,
       });
       context.upstreamStatus = result.upstreamStatus;
-      return JSON.parse(result.body.toString('utf8')) as ExecutionResult;
+      return parseSeekResult(result.body);
     } catch (error) {
       if (isGatewayError(error)) return { errors: [error] };
       throw error;
@@ -119,8 +129,7 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
       return () => listeners.delete(callback);
     },
     async load() {
-      const seekSchema = await options.loadSeekSchema();
-      install(seekSchema, printSchema(seekSchema));
+      install(await options.loadSeekSchema());
       if (options.pollMs) {
         pollTimer = setInterval(() => void poll(), options.pollMs);
         pollTimer.unref();

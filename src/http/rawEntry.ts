@@ -48,6 +48,9 @@ export const createRawEntry = (options: RawEntryOptions): RequestListener => {
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     const requestId = randomUUID();
+    // Set before any early answer (the 413 below), as express's lane does for all of them.
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('cache-control', 'no-store');
     if (declared > options.maxBodyBytes) {
       res.setHeader('connection', 'close');
       reject(res, 413, 'The request body is too large', requestId);
@@ -64,8 +67,6 @@ export const createRawEntry = (options: RawEntryOptions): RequestListener => {
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      res.setHeader('x-request-id', requestId);
-      res.setHeader('cache-control', 'no-store');
       if (tooLarge) {
         reject(res, 413, 'The request body is too large', requestId);
         return;
@@ -88,7 +89,12 @@ export const createRawEntry = (options: RawEntryOptions): RequestListener => {
           logger.error({ requestId, err: describeError(error) }, 'unhandled error');
           if (res.headersSent) return;
           res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(errorBody(new GatewayError(ErrorCode.InternalServerError, 'Internal server error'), requestId));
+          res.end(
+            errorBody(
+              new GatewayError(ErrorCode.InternalServerError, 'Internal server error'),
+              requestId,
+            ),
+          );
         },
       );
     });

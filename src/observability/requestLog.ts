@@ -46,7 +46,7 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
       {
         requestId: record.requestId,
         caller: record.callerKind,
-        operationName: record.operationName ?? undefined,
+        operationName: loggableName(record.operationName),
         operationType: record.operationType,
         outcome: record.outcome,
         status: record.httpStatus,
@@ -61,3 +61,8 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
 };
 
 export type RequestRecorder = ReturnType<typeof createRequestRecorder>;
+
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
+/** Operation names come from the caller: only a GraphQL name is logged, nothing else. */
+const loggableName = (name: string | null | undefined) =>
+  name && GRAPHQL_NAME.test(name) ? name : undefined;

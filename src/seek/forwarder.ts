@@ -1,3 +1,5 @@
+import type { ExecutionResult } from 'graphql';
+
 import type { Caller } from '../callers/caller';
 import { sleep } from '../clock';
 import { ErrorCode, GatewayError } from '../errors';
@@ -53,6 +55,20 @@ const firstNonSpace = (body: Buffer, fromEnd: boolean): number => {
  */
 export const looksLikeJsonObject = (body: Buffer) =>
   firstNonSpace(body, false) === 0x7b && firstNonSpace(body, true) === 0x7d;
+
+/** SEEK's answer as a GraphQL result, for the lanes that execute; garbage is SEEK_BAD_RESPONSE. */
+export const parseSeekResult = (body: Buffer): ExecutionResult => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !('data' in parsed || 'errors' in parsed)) {
+    throw new GatewayError(ErrorCode.SeekBadResponse, 'SEEK answered with a body that is not a GraphQL response');
+  }
+  return parsed as ExecutionResult;
+};
 
 const hasUnauthenticatedError = (body: Buffer): boolean => {
   if (body.indexOf(UNAUTHENTICATED_MARKER) === -1) return false;
@@ -149,7 +165,9 @@ export const createForwarder = (options: ForwarderOptions) => {
         upstreamStatus: status,
       });
     }
-    if (!looksLikeJsonObject(response.body)) {
+    const contentType = response.headers['content-type'];
+    const isJson = typeof contentType === 'string' && contentType.includes('json');
+    if (!isJson || !looksLikeJsonObject(response.body)) {
       throw new GatewayError(
         ErrorCode.SeekBadResponse,
         `SEEK answered with a body that is not a GraphQL response (HTTP ${status})`,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -22,6 +23,14 @@ export interface IntrospectOptions {
   getPartnerToken: (() => Promise<string>) | undefined;
 }
 
+/** A loaded schema and a fingerprint of its source, to tell cheaply whether a poll changed it. */
+export interface LoadedSchema {
+  schema: GraphQLSchema;
+  fingerprint: string;
+}
+
+const fingerprintOf = (source: string | Buffer) => createHash('sha256').update(source).digest('base64url');
+
 export class SchemaLoadError extends Error {
   override name = 'SchemaLoadError';
 }
@@ -32,7 +41,7 @@ const INTROSPECTION_QUERY = getIntrospectionQuery({
 });
 
 /** Fetches SEEK's schema by introspection (without a token first, as SEEK allows). */
-export const introspectSeekSchema = async (options: IntrospectOptions): Promise<GraphQLSchema> => {
+export const introspectSeekSchema = async (options: IntrospectOptions): Promise<LoadedSchema> => {
   const ask = async (token: string | undefined) => {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -52,25 +61,26 @@ export const introspectSeekSchema = async (options: IntrospectOptions): Promise<
         `SEEK answered introspection with a body that is not JSON (HTTP ${response.status})`,
       );
     }
-    return { status: response.status, parsed };
+    return { status: response.status, parsed, body: response.body };
   };
-  let { status, parsed } = await ask(undefined);
+  let { status, parsed, body } = await ask(undefined);
   if (
     !parsed.data &&
     parsed.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED') &&
     options.getPartnerToken
   ) {
-    ({ status, parsed } = await ask(await options.getPartnerToken()));
+    ({ status, parsed, body } = await ask(await options.getPartnerToken()));
   }
   if (!parsed.data?.__schema) {
     throw new SchemaLoadError(`SEEK answered introspection without a schema (HTTP ${status})`);
   }
-  return buildClientSchema(parsed.data);
+  return { schema: buildClientSchema(parsed.data), fingerprint: fingerprintOf(body) };
 };
 
-export const readSchemaFile = (path: string): GraphQLSchema => {
+export const readSchemaFile = (path: string): LoadedSchema => {
   try {
-    return buildSchema(readFileSync(path, 'utf8'));
+    const sdl = readFileSync(path, 'utf8');
+    return { schema: buildSchema(sdl), fingerprint: fingerprintOf(sdl) };
   } catch (error) {
     throw new SchemaLoadError(
       `SEEK_SCHEMA_FILE ${path} could not be loaded: ${(error as Error).message}`,
@@ -83,9 +93,9 @@ export const readSchemaFile = (path: string): GraphQLSchema => {
  * failed promise: each call starts afresh, so a SEEK that was down at boot can be retried.
  */
 export const loadSeekSchemaWithRetry = async (
-  introspect: () => Promise<GraphQLSchema>,
+  introspect: () => Promise<LoadedSchema>,
   options: { attempts: number; logger: Logger },
-): Promise<GraphQLSchema> => {
+): Promise<LoadedSchema> => {
   let lastError: unknown;
   for (let attempt = 1; attempt <= options.attempts; attempt += 1) {
     try {

@@ -1,6 +1,6 @@
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, type RedisClientType } from '@redis/client';
 
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
