@@ -50,12 +50,16 @@ const summarise = (profile: CpuProfile) => {
     const delta = profile.timeDeltas[index] ?? 0;
     const frame = byNode.get(nodeId)?.callFrame;
     if (!frame) return;
-    const file = frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|src)\//, '$1/');
+    const file = frame.url
+      .replace(/^.*node_modules\//, '')
+      .replace(/^file:\/\/.*\/(dist|src)\//, '$1/');
     const key = `${frame.functionName || '(anonymous)'}  ${file || '(native)'}:${frame.lineNumber + 1}`;
     selfTime.set(key, (selfTime.get(key) ?? 0) + delta);
     total += delta;
   });
-  const idle = [...selfTime.entries()].filter(([key]) => key.startsWith('(idle)')).reduce((sum, [, value]) => sum + value, 0);
+  const idle = [...selfTime.entries()]
+    .filter(([key]) => key.startsWith('(idle)'))
+    .reduce((sum, [, value]) => sum + value, 0);
   const busy = total - idle;
   const rows = [...selfTime.entries()]
     .filter(([key]) => !key.startsWith('(idle)'))
@@ -74,24 +78,28 @@ const main = async () => {
   writeFileSync(schemaFile, BENCH_SDL);
   const port = await freePort();
   const gatewayUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${scratch}`, GATEWAY_ENTRY], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      SEEK_API_URL: `${upstreamUrl}/graphql`,
-      SEEK_AUTH_URL: `${upstreamUrl}/oauth/token`,
-      SEEK_BROWSER_TOKEN_URL: `${upstreamUrl}/auth/token`,
-      SEEK_CLIENT_ID: `profile-${Date.now()}`,
-      SEEK_CLIENT_SECRET: 'profile-secret',
-      GATEWAY_API_KEYS: GATEWAY_API_KEY,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      SEEK_SCHEMA_FILE: schemaFile,
-      LOG_LEVEL: 'info',
+  const child = spawn(
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${scratch}`, GATEWAY_ENTRY],
+    {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_ENV: 'production',
+        SEEK_API_URL: `${upstreamUrl}/graphql`,
+        SEEK_AUTH_URL: `${upstreamUrl}/oauth/token`,
+        SEEK_BROWSER_TOKEN_URL: `${upstreamUrl}/auth/token`,
+        SEEK_CLIENT_ID: `profile-${Date.now()}`,
+        SEEK_CLIENT_SECRET: 'profile-secret',
+        GATEWAY_API_KEYS: GATEWAY_API_KEY,
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        SEEK_SCHEMA_FILE: schemaFile,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   try {
     await waitReady(gatewayUrl);
     const run = (duration: number) =>
@@ -110,7 +118,9 @@ const main = async () => {
     await exited;
     const file = readdirSync(scratch).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('no .cpuprofile written');
-    const { busyMs, rows } = summarise(JSON.parse(readFileSync(path.join(scratch, file), 'utf8')) as CpuProfile);
+    const { busyMs, rows } = summarise(
+      JSON.parse(readFileSync(path.join(scratch, file), 'utf8')) as CpuProfile,
+    );
     const requests = result.requests.total;
     process.stdout.write(
       [

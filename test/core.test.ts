@@ -141,15 +141,19 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
         variables: { hirer: 'seekAnzPublicTest:organization:seek:93WyyF1h' },
       });
     expect(response.body.errors).toBeUndefined();
-    expect(response.body.data.browserToken).toEqual({ scope: 'query:organizations', hirerId: 'seekAnzPublicTest:organization:seek:93WyyF1h' });
+    expect(response.body.data.browserToken).toEqual({
+      scope: 'query:organizations',
+      hirerId: 'seekAnzPublicTest:organization:seek:93WyyF1h',
+    });
     expect(response.body.data.first.webhookSubscription.id.value).toEqual(expect.any(String));
     expect(response.body.data.second.webhookSubscription.id.value).toEqual(expect.any(String));
     const calls = graphqlCalls(simulator);
     expect(calls).toHaveLength(2);
-    expect(calls.map((call) => (call.body as { variables: { input: { url: string } } }).variables.input.url)).toEqual([
-      'https://example.com/hook',
-      'https://example.com/hook2',
-    ]);
+    expect(
+      calls.map(
+        (call) => (call.body as { variables: { input: { url: string } } }).variables.input.url,
+      ),
+    ).toEqual(['https://example.com/hook', 'https://example.com/hook2']);
     expect(simulator.count('browserToken')).toBe(1);
   });
 

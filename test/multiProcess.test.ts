@@ -106,7 +106,6 @@ describe('three gateway processes on one Redis', () => {
       ),
     );
     expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
-    const bad = answers.filter((answer) => answer.body.errors); if (bad.length) console.log(JSON.stringify(bad.slice(0, 3)), replicas.map((r) => r.output.join("")).join("\n=====\n"));
     expect(answers.filter((answer) => answer.body.errors)).toEqual([]);
   };
 

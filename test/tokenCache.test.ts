@@ -201,6 +201,25 @@ describe('partner token cache: scale', () => {
     expect(simulator.count('auth')).toBe(0);
   });
 
+  it('never takes back a rejected token: a lookup racing invalidate() does not re-adopt it from Redis', async () => {
+    const gw = await start();
+    const { partnerTokens } = gw.gateway;
+    const rejected = (await partnerTokens.get()).accessToken;
+    expect(await redis.exists(partnerKey(gw))).toBe(1);
+
+    // SEEK said UNAUTHENTICATED to it; meanwhile another request looks the token up: both read
+    // Redis before the invalidation has deleted the key there.
+    simulator.expireTokens();
+    const invalidating = partnerTokens.invalidate(rejected);
+    const racing = partnerTokens.get();
+    await invalidating;
+    expect((await racing).accessToken).not.toBe(rejected);
+    expect((await partnerTokens.get()).accessToken).not.toBe(rejected);
+
+    expect((await serviceQuery(gw.gateway.app)).body.errors).toBeUndefined();
+    expect(simulator.count('auth')).toBe(2);
+  });
+
   it('refreshes ahead: at 85% of the lifetime the request is answered at once with the old token, one fetch runs in the background', async () => {
     const clock = movableClock();
     const gw = await start({}, { clock });

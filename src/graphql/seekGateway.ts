@@ -58,7 +58,8 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
       fingerprint: loaded.fingerprint,
       generation: (version?.generation ?? 0) + 1,
     };
-    for (const listener of listeners) listener({ apiSchema: built.api, coreSupergraphSdl: loaded.fingerprint });
+    for (const listener of listeners)
+      listener({ apiSchema: built.api, coreSupergraphSdl: loaded.fingerprint });
   };
 
   const poll = async () => {
@@ -97,7 +98,10 @@ export const createSeekGateway = (options: SeekGatewayOptions) => {
     );
     if (route !== 'seek') {
       return execute({
-        schema: route === 'mixed' ? (executables.get(requestContext.schema)?.() ?? requestContext.schema) : requestContext.schema,
+        schema:
+          route === 'mixed'
+            ? (executables.get(requestContext.schema)?.() ?? requestContext.schema)
+            : requestContext.schema,
         document: requestContext.document,
         operationName: requestContext.request.operationName,
         variableValues: requestContext.request.variables,

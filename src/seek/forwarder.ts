@@ -64,8 +64,16 @@ export const parseSeekResult = (body: Buffer): ExecutionResult => {
   } catch {
     parsed = undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !('data' in parsed || 'errors' in parsed)) {
-    throw new GatewayError(ErrorCode.SeekBadResponse, 'SEEK answered with a body that is not a GraphQL response');
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !('data' in parsed || 'errors' in parsed)
+  ) {
+    throw new GatewayError(
+      ErrorCode.SeekBadResponse,
+      'SEEK answered with a body that is not a GraphQL response',
+    );
   }
   return parsed as ExecutionResult;
 };

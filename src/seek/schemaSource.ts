@@ -29,7 +29,8 @@ export interface LoadedSchema {
   fingerprint: string;
 }
 
-const fingerprintOf = (source: string | Buffer) => createHash('sha256').update(source).digest('base64url');
+const fingerprintOf = (source: string | Buffer) =>
+  createHash('sha256').update(source).digest('base64url');
 
 export class SchemaLoadError extends Error {
   override name = 'SchemaLoadError';

@@ -92,6 +92,8 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
   const memory = new Map<string, MemoryEntry>();
   const inflight = new Map<string, Promise<TokenRecord>>();
   const refreshing = new Set<string>();
+  /** The last token SEEK rejected per key: a Redis read that raced invalidate() may still see it. */
+  const rejected = new Map<string, string>();
   const stats: CacheStats = { memoryHits: 0, sharedHits: 0, misses: 0, fetches: 0, refreshes: 0 };
   const count = {
     memoryHit: metrics.tokenCache.labels(kind, 'memory_hit'),
@@ -189,8 +191,12 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
   const load = async (
     cacheKey: string,
     fetch: () => Promise<FetchedToken>,
-    accept: (record: TokenRecord) => boolean,
+    acceptRecord: (record: TokenRecord) => boolean,
   ): Promise<TokenRecord> => {
+    // Never take back a token SEEK already rejected (still in Redis until some replica's
+    // invalidate() deletes it), or a retry after UNAUTHENTICATED would send it again.
+    const accept = (record: TokenRecord) =>
+      record.accessToken !== rejected.get(cacheKey) && acceptRecord(record);
     const adopt = (record: TokenRecord) => {
       stats.sharedHits += 1;
       count.sharedHit.inc();
@@ -281,6 +287,12 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
       return singleFlight(cacheKey, fetch, usable);
     },
     async invalidate(cacheKey, rejectedAccessToken) {
+      rejected.delete(cacheKey);
+      rejected.set(cacheKey, rejectedAccessToken);
+      if (rejected.size > maxEntries) {
+        const oldest = rejected.keys().next().value;
+        if (oldest !== undefined) rejected.delete(oldest);
+      }
       const entry = memory.get(cacheKey);
       if (entry?.record.accessToken === rejectedAccessToken) memory.delete(cacheKey);
       const shared = await readShared(cacheKey);
