@@ -52,7 +52,7 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
     `Synthetic SEEK-sized SDL: ${fmt(ctx.largeSdlBytes / 1024, 1)} KB, ${ctx.largeTypeCount} types ` +
     '(`scripts/generate-large-schema.ts`).';
   if (!gatewayBuilt()) {
-    warnLoudly('large schema case skipped: dist/src/main.js missing');
+    warnLoudly('large schema case skipped: dist/gateway.js missing');
     return { markdown: `${header}\n\nSkipped: gateway not built.` };
   }
   let gateway: GatewayProcess | undefined;

@@ -91,7 +91,7 @@ export async function runMainCase(ctx: MainContext): Promise<MainResult> {
         warnLoudly(`gateway did not start: ${(err as Error).message}`);
       }
     } else {
-      warnLoudly('gateway: dist/src/main.js missing (npm run build), gateway rows skipped');
+      warnLoudly('gateway: dist/gateway.js missing (npm run build), gateway rows skipped');
     }
 
     const body = requestBody(VERSION_QUERY);

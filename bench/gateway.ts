@@ -1,5 +1,5 @@
 /**
- * The real product, spawned as `node dist/src/main.js` with its production env contract,
+ * The real product, spawned as `node dist/gateway.js` with its production env contract,
  * pinned to core 0; stdout (one pino line per request) goes to /dev/null.
  */
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { GATEWAY_API_KEY } from './config';
 import { serverPinPrefix } from './procstat';
 
 export const GATEWAY_ENTRY = path.resolve(
-  process.env.BENCH_GATEWAY_ENTRY ?? path.join(REPO_ROOT, 'dist', 'src', 'main.js'),
+  process.env.BENCH_GATEWAY_ENTRY ?? path.join(REPO_ROOT, 'dist', 'gateway.js'),
 );
 export const GATEWAY_GRAPHQL_PATH = process.env.BENCH_GATEWAY_PATH ?? '/graphql';
 

@@ -30,7 +30,7 @@ export async function runTokenLifetime(pin: boolean): Promise<TokenLifetimeResul
   const durationS = Number(process.env.BENCH_TOKENS_DURATION_S ?? (quick ? 24 : 40));
   const ratePerReplica = Number(process.env.BENCH_TOKENS_RATE ?? 100);
   if (!gatewayBuilt()) {
-    warnLoudly('token lifetime case skipped: dist/src/main.js missing');
+    warnLoudly('token lifetime case skipped: dist/gateway.js missing');
     return { markdown: 'Skipped: gateway not built.' };
   }
   const schemaFile = path.join(scratchDir(), 'tokens-schema.graphql');

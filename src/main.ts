@@ -2,21 +2,18 @@ import { createServer, type Server } from 'node:http';
 
 import { createGateway, type Gateway } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import {
-  DEV_JWT_AUDIENCE,
-  DEV_JWT_ISSUER,
-  mintUserJwt,
-  randomJwtSecret,
-  randomServiceKey,
-} from './dev/devCredentials';
 import { createLogger, describeError, type Logger } from './observability/logger';
-import { startSeekSimulator, type SeekSimulator } from './seek/simulator';
+import type { SeekSimulator } from './seek/simulator';
 
 /**
  * With no SEEK credentials outside production: start the built-in SEEK simulator, point the
  * config at it, and make a development service key and user JWT for Apollo Sandbox.
  */
 const useEmbeddedSimulator = async (config: Config, logger: Logger) => {
+  // Loaded only here: a production gateway never pays for the simulator's code.
+  const { startSeekSimulator } = await import('./seek/simulator');
+  const { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, mintUserJwt, randomJwtSecret, randomServiceKey } =
+    await import('./dev/devCredentials');
   const simulator = await startSeekSimulator({ audience: config.seek.audience });
   const serviceKey = config.serviceKeys[0] ?? randomServiceKey();
   const jwtSecret = config.auth.secret ?? randomJwtSecret();

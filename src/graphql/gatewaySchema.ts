@@ -1,6 +1,5 @@
 import { addResolversToSchema } from '@graphql-tools/schema';
 import type { ExecutionRequest, ExecutionResult } from '@graphql-tools/utils';
-import { wrapSchema } from '@graphql-tools/wrap';
 import { extendSchema, parse, print, type GraphQLSchema } from 'graphql';
 
 import { parseSeekResult, type Forwarder } from '../seek/forwarder';
@@ -58,17 +57,24 @@ export const buildGatewaySchema = (parts: GatewaySchemaParts): GatewaySchema => 
     : parts.gatewayTypeDefs.replace('extend type Mutation', 'type Mutation');
   const resolvers = { Mutation: { browserToken: parts.browserToken } };
   const api = addResolversToSchema({
-    schema: extendSchema(parts.seekSchema, parse(typeDefs)),
+    // Our own SDL, checked by the test suite: no need to validate it again at every start.
+    schema: extendSchema(parts.seekSchema, parse(typeDefs), { assumeValidSDL: true }),
     resolvers,
     updateResolversInPlace: true,
   });
   let executable: GraphQLSchema | undefined;
+  const wrap = () => {
+    // Loaded on first use, like the wrapped schema itself.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { wrapSchema } = require('@graphql-tools/wrap') as typeof import('@graphql-tools/wrap');
+    // batch: one upstream request for all SEEK root fields of an operation, not one per field.
+    return wrapSchema({ schema: api, executor, batch: true });
+  };
   return {
     api,
     executable: () =>
       (executable ??= addResolversToSchema({
-        // batch: one upstream request for all SEEK root fields of an operation, not one per field.
-        schema: wrapSchema({ schema: api, executor, batch: true }),
+        schema: wrap(),
         resolvers,
         updateResolversInPlace: true,
       })),

@@ -1,0 +1,20 @@
+// Bundles the gateway into one file, dist/gateway.js, the entry of `npm start` and the container.
+// One file instead of ~1,200 modules cuts start-up by a few hundred milliseconds (module
+// resolution and file reads dominate a cold start); the source map sits beside it.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/gateway.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  // Whitespace and syntax only: names stay as written, so stack traces in logs stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
