@@ -17,6 +17,17 @@ export const GATEWAY_ENTRY = path.resolve(
 );
 export const GATEWAY_GRAPHQL_PATH = process.env.BENCH_GATEWAY_PATH ?? '/graphql';
 
+/**
+ * The node flags `npm start` runs the gateway with (e.g. its young-generation cap), read from
+ * package.json so the bench measures exactly what users run.
+ */
+export const GATEWAY_NODE_FLAGS: string[] = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  return (pkg.scripts?.start ?? '').split(/\s+/).filter((part) => part.startsWith('--'));
+})();
+
 export function gatewayBuilt(): boolean {
   return existsSync(GATEWAY_ENTRY);
 }
@@ -96,7 +107,12 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
   const stderrFile = path.join(scratchDir(), `gateway-${gatewayCount}.stderr.log`);
   const devNull = openSync('/dev/null', 'w');
   const stderrFd = openSync(stderrFile, 'w');
-  const argv = [...serverPinPrefix(options.pin), process.execPath, GATEWAY_ENTRY];
+  const argv = [
+    ...serverPinPrefix(options.pin),
+    process.execPath,
+    ...GATEWAY_NODE_FLAGS,
+    GATEWAY_ENTRY,
+  ];
   const started = performance.now();
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: REPO_ROOT,

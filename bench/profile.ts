@@ -13,7 +13,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 
 import { BENCH_HEADERS, GATEWAY_API_KEY } from './config';
-import { GATEWAY_ENTRY, freePort } from './gateway';
+import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, freePort } from './gateway';
 import { BENCH_SDL, VERSION_QUERY, requestBody } from './queries';
 import { createUpstream } from './upstream';
 

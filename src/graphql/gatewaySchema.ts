@@ -58,7 +58,9 @@ export const buildGatewaySchema = (parts: GatewaySchemaParts): GatewaySchema => 
   const resolvers = { Mutation: { browserToken: parts.browserToken } };
   const api = addResolversToSchema({
     // Our own SDL, checked by the test suite: no need to validate it again at every start.
-    schema: extendSchema(parts.seekSchema, parse(typeDefs), { assumeValidSDL: true }),
+    schema: extendSchema(parts.seekSchema, parse(typeDefs, { noLocation: true }), {
+      assumeValidSDL: true,
+    }),
     resolvers,
     updateResolversInPlace: true,
   });

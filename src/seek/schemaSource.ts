@@ -81,7 +81,8 @@ export const introspectSeekSchema = async (options: IntrospectOptions): Promise<
 export const readSchemaFile = (path: string): LoadedSchema => {
   try {
     const sdl = readFileSync(path, 'utf8');
-    return { schema: buildSchema(sdl), fingerprint: fingerprintOf(sdl) };
+    // noLocation: the schema keeps its AST; source positions would double its memory for nothing.
+    return { schema: buildSchema(sdl, { noLocation: true }), fingerprint: fingerprintOf(sdl) };
   } catch (error) {
     throw new SchemaLoadError(
       `SEEK_SCHEMA_FILE ${path} could not be loaded: ${(error as Error).message}`,
