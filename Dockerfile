@@ -44,4 +44,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 # node itself is the process (no npm, no shell), so SIGTERM reaches it. `--init` / compose `init: true`
 # adds a tiny init as PID 1 that forwards signals and reaps zombies.
-CMD ["node", "--max-semi-space-size=2", "dist/gateway.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/gateway.js"]

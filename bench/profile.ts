@@ -80,7 +80,7 @@ const main = async () => {
   const gatewayUrl = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${scratch}`, GATEWAY_ENTRY],
+    [...GATEWAY_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${scratch}`, GATEWAY_ENTRY],
     {
       env: {
         PATH: process.env.PATH,
