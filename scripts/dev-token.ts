@@ -18,7 +18,8 @@ const { values } = parseArgs({
 const secret = process.env.AUTH_JWT_SECRET;
 const issuer = process.env.AUTH_JWT_ISSUER;
 const audience = process.env.AUTH_JWT_AUDIENCE;
-if (!secret || !issuer || !audience || !values.hirer?.length) {
+const hours = Number(values.hours);
+if (!secret || !issuer || !audience || !values.hirer?.length || !(hours > 0 && hours <= 24 * 30)) {
   process.stderr.write(
     'usage: AUTH_JWT_SECRET=… AUTH_JWT_ISSUER=… AUTH_JWT_AUDIENCE=… npm run dev:token -- --hirer <hirerId> [--hirer …] [--user <id>]\n',
   );
@@ -30,6 +31,12 @@ void mintUserJwt({
   audience,
   userId: values.user ?? 'dev-user-1',
   hirerIds: values.hirer,
-  hirerClaim: process.env.AUTH_HIRER_CLAIM ?? 'seek_hirer_ids',
-  expiresIn: `${Number(values.hours)}h`,
-}).then((token) => process.stdout.write(`${token}\n`));
+  hirerClaim: process.env.AUTH_HIRER_CLAIM || 'seek_hirer_ids',
+  expiresIn: `${hours}h`,
+}).then(
+  (token) => process.stdout.write(`${token}\n`),
+  (error: unknown) => {
+    process.stderr.write(`dev:token failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -127,7 +127,8 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     ...cacheOptions,
     kind: 'browser',
     refreshAhead: false,
-    lockTtlMs: config.seek.timeoutMs + config.seek.authTimeoutMs + 2_000,
+    // One exchange can take two SEEK calls (a 401 refreshes the partner token and retries).
+    lockTtlMs: 2 * config.seek.timeoutMs + config.seek.authTimeoutMs + 2_000,
   });
 
   const authClient = createAuthClient({

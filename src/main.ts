@@ -82,7 +82,6 @@ const listen = (gateway: Gateway, config: Config) =>
     // Slightly longer than typical load balancer idle timeouts, so they close first.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
-    server.requestTimeout = config.seek.timeoutMs * 3 + config.seek.authTimeoutMs;
   });
 
 const main = async () => {
@@ -135,6 +134,8 @@ const main = async () => {
       timedOut();
     }, config.http.shutdownTimeoutMs);
     force.unref();
+    // Last resort, should a close never call back: the process still ends, shortly after the bound.
+    setTimeout(() => process.exit(0), config.http.shutdownTimeoutMs + 2_000);
     // Stop accepting, let in-flight requests finish; idle keep-alive sockets close now.
     server.close(() => {
       void (async () => {

@@ -198,6 +198,46 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     expect(graphqlCalls(simulator)).toHaveLength(2);
   });
 
+  it('retries after an HTTP 401 from SEEK with a fresh partner token, once', async () => {
+    await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }' })
+      .expect(200);
+    simulator.clearRequests();
+    simulator.fault('graphql', {
+      kind: 'status',
+      status: 401,
+      body: '{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}',
+    });
+    const response = await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }' });
+    expect(response.body.data.version).toEqual(expect.any(String));
+    expect(simulator.count('auth')).toBe(1);
+    expect(graphqlCalls(simulator)).toHaveLength(2);
+  });
+
+  it('does not retry or drop the token for a field-level UNAUTHENTICATED next to data', async () => {
+    await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }' })
+      .expect(200);
+    simulator.clearRequests();
+    const partial =
+      '{"data":{"version":"x"},"errors":[{"message":"no","path":["self"],"extensions":{"code":"UNAUTHENTICATED"}}]}';
+    simulator.fault('graphql', { kind: 'status', status: 200, body: partial });
+    const response = await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }' });
+    expect(response.body).toEqual(JSON.parse(partial));
+    expect(simulator.count('auth')).toBe(0);
+    expect(graphqlCalls(simulator)).toHaveLength(1);
+  });
+
   it('refuses a request with no credential before any upstream call', async () => {
     const response = await request(gw.gateway.app).post('/graphql').send({ query: '{ version }' });
     expect(response.status).toBe(401);

@@ -69,7 +69,8 @@ export const buildGatewaySchema = (parts: GatewaySchemaParts): GatewaySchema => 
     // Loaded on first use, like the wrapped schema itself.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { wrapSchema } = require('@graphql-tools/wrap') as typeof import('@graphql-tools/wrap');
-    // batch: one upstream request for all SEEK root fields of an operation, not one per field.
+    // batch: SEEK fields resolved in the same tick share one request. Mixed operations are
+    // mutations, whose fields run one after another, so in practice each goes on its own.
     return wrapSchema({ schema: api, executor, batch: true });
   };
   return {

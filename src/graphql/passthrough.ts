@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { NextFunction, Request, Response } from 'express';
@@ -26,6 +27,7 @@ type Verdict =
   | { forward: false };
 
 const MAX_VERDICTS = 2_000;
+const MAX_KEY_CHARS = 4_096;
 const LEAVE_TO_APOLLO: Verdict = { forward: false };
 
 export interface PassthroughOptions {
@@ -96,7 +98,13 @@ export const createPassthrough = (options: PassthroughOptions) => {
       verdicts = new Map();
       verdictGeneration = version.generation;
     }
-    const key = operationName === undefined ? query : `${operationName}\n${query}`;
+    // Long documents are keyed by their digest, so the cache's memory stays bounded (at most
+    // MAX_VERDICTS keys of at most MAX_KEY_CHARS) whatever callers send.
+    const plainKey = operationName === undefined ? query : `${operationName}\n${query}`;
+    const key =
+      plainKey.length <= MAX_KEY_CHARS
+        ? plainKey
+        : createHash('sha256').update(plainKey).digest('base64url');
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
       verdict = judge(version, query, operationName);

@@ -61,16 +61,23 @@ export const createRawEntry = (options: RawEntryOptions): RequestListener => {
     let size = 0;
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
       size += chunk.length;
-      if (size > options.maxBodyBytes) tooLarge = true;
-      else chunks.push(chunk);
+      if (size <= options.maxBodyBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      // Answer at once and close: a chunked body past the limit is not worth reading further.
+      tooLarge = true;
+      chunks.length = 0;
+      res.setHeader('connection', 'close');
+      reject(res, 413, 'The request body is too large', requestId);
+      req.unpipe();
+      res.once('finish', () => req.destroy());
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (tooLarge) {
-        reject(res, 413, 'The request body is too large', requestId);
-        return;
-      }
+      if (tooLarge) return;
       const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       let body: unknown;
       try {

@@ -78,13 +78,21 @@ export const parseSeekResult = (body: Buffer): ExecutionResult => {
   return parsed as ExecutionResult;
 };
 
-const hasUnauthenticatedError = (body: Buffer): boolean => {
-  if (body.indexOf(UNAUTHENTICATED_MARKER) === -1) return false;
+/**
+ * SEEK refused the whole request for its token (HTTP 401, or 200 with UNAUTHENTICATED and no
+ * data): nothing ran, so a new partner token and one retry are safe, mutations included. A
+ * field-level UNAUTHENTICATED next to data is SEEK's answer and goes back as it is.
+ */
+const refusedAsUnauthenticated = (response: UpstreamResponse): boolean => {
+  if (response.status === 401) return true;
+  if (response.status !== 200 || response.body.indexOf(UNAUTHENTICATED_MARKER) === -1) return false;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as {
+    const parsed = JSON.parse(response.body.toString('utf8')) as {
+      data?: unknown;
       errors?: Array<{ extensions?: { code?: unknown } }>;
     };
     return (
+      (parsed.data === undefined || parsed.data === null) &&
       Array.isArray(parsed.errors) &&
       parsed.errors.some((error) => error?.extensions?.code === 'UNAUTHENTICATED')
     );
@@ -205,11 +213,12 @@ export const createForwarder = (options: ForwarderOptions) => {
           case 'service': {
             const partner = await partnerTokens.get();
             const response = await sendWithRetry(body, partner.accessToken, request);
-            if (response.status === 200 && hasUnauthenticatedError(response.body)) {
-              // SEEK revoked or expired the token before we expected: one fresh token, one retry.
+            if (refusedAsUnauthenticated(response)) {
+              // SEEK revoked or expired the token before we expected: one fresh token, one more
+              // call, and no further retries on top of it.
               await partnerTokens.invalidate(partner.accessToken);
               const fresh = await partnerTokens.get();
-              return toResult(await sendWithRetry(body, fresh.accessToken, request));
+              return toResult(await send(body, fresh.accessToken, request));
             }
             return toResult(response);
           }

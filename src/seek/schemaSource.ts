@@ -62,20 +62,24 @@ export const introspectSeekSchema = async (options: IntrospectOptions): Promise<
         `SEEK answered introspection with a body that is not JSON (HTTP ${response.status})`,
       );
     }
-    return { status: response.status, parsed, body: response.body };
+    return { status: response.status, parsed };
   };
-  let { status, parsed, body } = await ask(undefined);
+  let { status, parsed } = await ask(undefined);
   if (
     !parsed.data &&
     parsed.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED') &&
     options.getPartnerToken
   ) {
-    ({ status, parsed, body } = await ask(await options.getPartnerToken()));
+    ({ status, parsed } = await ask(await options.getPartnerToken()));
   }
   if (!parsed.data?.__schema) {
     throw new SchemaLoadError(`SEEK answered introspection without a schema (HTTP ${status})`);
   }
-  return { schema: buildClientSchema(parsed.data), fingerprint: fingerprintOf(body) };
+  // The fingerprint covers the schema only, not whatever else SEEK puts in the answer.
+  return {
+    schema: buildClientSchema(parsed.data),
+    fingerprint: fingerprintOf(JSON.stringify(parsed.data)),
+  };
 };
 
 export const readSchemaFile = (path: string): LoadedSchema => {

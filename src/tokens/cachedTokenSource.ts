@@ -31,6 +31,8 @@ const REFRESH_JITTER = 0.1;
 /** After a failed background refresh, wait this long before trying again. */
 const REFRESH_RETRY_MS = 5_000;
 const LOCK_POLL_MS = 25;
+/** Past the shared store's circuit breaker, so the release reaches Redis. */
+const LOCK_RELEASE_RETRY_MS = 1_100;
 
 const sharedRecordSchema = z.object({
   accessToken: z.string().min(1),
@@ -208,6 +210,14 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
 
     const owner = randomUUID();
     let lock = await store.acquireLock(lockKey(cacheKey), owner, options.lockTtlMs);
+    if (lock === 'unavailable') {
+      // A timed-out SET NX may still have landed in Redis: release it (compare-and-delete on our
+      // owner value) once Redis answers again, so other replicas don't wait out its lifetime.
+      setTimeout(
+        () => void store.releaseLock(lockKey(cacheKey), owner),
+        LOCK_RELEASE_RETRY_MS,
+      ).unref();
+    }
     if (lock === 'held') {
       count.lockWait.inc();
       const deadline = Date.now() + options.lockTtlMs;

@@ -58,6 +58,10 @@ export const disabledSharedStore: SharedStore = {
 const RELEASE_LOCK_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+// INCR, and set the window's expiry on the first count only (PEXPIRE … NX needs Redis 7).
+const INCREMENT_SCRIPT =
+  "local count = redis.call('incr', KEYS[1]) if count == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return count";
+
 const TIMED_OUT = Symbol('timed out');
 /** How long close() waits for pending replies before dropping the connection. */
 const CLOSE_GRACE_MS = 1_000;
@@ -211,10 +215,9 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       );
     },
     async increment(key, windowMs) {
-      const replies = await bounded('increment', () =>
-        client.multi().incr(key).pExpire(key, windowMs, 'NX').exec(),
+      const count = await bounded('increment', () =>
+        client.eval(INCREMENT_SCRIPT, { keys: [key], arguments: [String(windowMs)] }),
       );
-      const count = replies?.[0];
       return typeof count === 'number' ? count : undefined;
     },
     onReady(listener) {
