@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import type { SeekSimulator } from '../src/seek/simulator';
-import { SERVICE_KEY, startSimulator, uniqueClientId } from './support/harness';
+import { SERVICE_KEY, freePort, startSimulator, uniqueClientId } from './support/harness';
 
 const REPO_ROOT = join(__dirname, '..');
 
@@ -58,17 +57,6 @@ const graphql = (port: number, query: string, authorization = `Bearer ${SERVICE_
     path: '/graphql',
     headers: { authorization },
     body: { query },
-  });
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 
 interface GatewayProcess {

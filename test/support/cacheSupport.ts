@@ -10,7 +10,7 @@ import { Pool } from 'undici';
 
 import type { Clock } from '../../src/clock';
 import type { Metrics } from '../../src/observability/metrics';
-import { SERVICE_KEY } from './harness';
+import { SERVICE_KEY, freePort } from './harness';
 
 export const SERVICE_AUTH = `Bearer ${SERVICE_KEY}`;
 
@@ -20,17 +20,7 @@ export const movableClock = (offsetMs = 0): Clock & { offsetMs: number } => {
   return clock;
 };
 
-/** A port nothing listens on right now (listen on 0, read it, close). */
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort };
 
 /** `count` distinct free ports (all held open at once while choosing, so none repeats). */
 export const freePorts = async (count: number) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer } from 'node:net';
 import { Writable } from 'node:stream';
 
 import { createClient } from 'redis';
@@ -32,6 +33,18 @@ export const createLogCapture = () => {
   });
   return { lines, stream, text: () => lines.join('\n') };
 };
+
+/** A port nothing listens on right now (listen on 0, read it, close). */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 
 /** A unique client ID per test: its Redis keys are namespaced apart from every other test. */
 export const uniqueClientId = (label: string) => `test-${label}-${randomBytes(4).toString('hex')}`;
