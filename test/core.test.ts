@@ -103,6 +103,15 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     expect(calls[0]?.body).toEqual({ query, operationName: 'ThreeFields', variables });
   });
 
+  it('sends SEEK only the operation fields, whatever else the client body holds', async () => {
+    await request(gw.gateway.app)
+      .post('/graphql')
+      .set('authorization', SERVICE_AUTH)
+      .send({ query: '{ version }', clientSecretOops: 'do-not-forward', variables: { a: 1 } })
+      .expect(200);
+    expect(graphqlCalls(simulator)[0]?.body).toEqual({ query: '{ version }', variables: { a: 1 } });
+  });
+
   it('keeps the same single upstream request for a GET query served by Apollo Server', async () => {
     const response = await request(gw.gateway.app)
       .get('/graphql')

