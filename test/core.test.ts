@@ -321,6 +321,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ SEEK_CLIENT_ID: 'id' })).toThrow(/SEEK_CLIENT_SECRET/);
     expect(() => loadConfig({ GATEWAY_API_KEYS: 'abc' })).toThrow(/GATEWAY_API_KEYS/);
     expect(() => loadConfig({ AUTH_JWT_ISSUER: 'https://x/' })).toThrow(/AUTH_JWT_AUDIENCE/);
+    expect(() => loadConfig({ TOKEN_ENCRYPTION_KEY: 'not-a-key!!' })).toThrow(
+      /TOKEN_ENCRYPTION_KEY/,
+    );
+    expect(() => loadConfig({ SEEK_AUDIENCE: 'graphql.seek.com' })).toThrow(/SEEK_AUDIENCE/);
+    expect(loadConfig({ TOKEN_ENCRYPTION_KEY: 'ab'.repeat(32) }).tokenCache.encryptionKey).toBe(
+      'ab'.repeat(32),
+    );
     expect(() =>
       loadConfig({ SEEK_CLIENT_SECRET_FILE: '/nonexistent/secret', SEEK_CLIENT_ID: 'id' }),
     ).toThrow(/SEEK_CLIENT_SECRET_FILE/);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 import packageJson from '../../package.json';
+import { decodeEncryptionKey } from '../tokens/cache/encryption';
 
 /** The scopes SEEK names in its schema; BROWSER_TOKEN_SCOPES may narrow them further. */
 export const SCOPE_PATTERN = /^(query|mutate|download):[a-z][a-z-]*$/;
@@ -220,11 +221,7 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
     if (!SCOPE_PATTERN.test(scope))
       problems.push(`BROWSER_TOKEN_SCOPES: "${scope}" is not a scope like query:ontologies`);
   }
-  if (
-    values.TOKEN_ENCRYPTION_KEY &&
-    !/^[0-9a-fA-F]{64}$/.test(values.TOKEN_ENCRYPTION_KEY) &&
-    Buffer.from(values.TOKEN_ENCRYPTION_KEY, 'base64').length !== 32
-  ) {
+  if (values.TOKEN_ENCRYPTION_KEY && !decodeEncryptionKey(values.TOKEN_ENCRYPTION_KEY)) {
     problems.push('TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64');
   }
   for (const origin of values.CORS_ORIGINS) {

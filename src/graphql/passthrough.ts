@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 
 import type { CallerResolver } from '../callers/resolveCaller';
+import { singleHeader } from '../http/headers';
 import { errorBody, isGatewayError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { describeError } from '../observability/logger';
@@ -177,8 +178,8 @@ export const createPassthrough = (options: PassthroughOptions) => {
         caller,
         requestId,
         rawBody: rawBody && onlyOperationFields(body) ? rawBody : undefined,
-        sessionId: headerValue(req, 'x-session-id'),
-        acceptLanguage: headerValue(req, 'accept-language'),
+        sessionId: singleHeader(req.headers, 'x-session-id'),
+        acceptLanguage: singleHeader(req.headers, 'accept-language'),
       });
       upstreamStatus = result.upstreamStatus;
       httpStatus = result.upstreamStatus;
@@ -233,9 +234,3 @@ const onlyOperationFields = (body: object) =>
   Object.keys(body).every((key) => OPERATION_FIELDS.has(key));
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-
-const headerValue = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  const single = Array.isArray(value) ? value[0] : value;
-  return single && single.length > 0 ? single : undefined;
-};

@@ -12,6 +12,7 @@ import type { Passthrough } from '../graphql/passthrough';
 import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RequestRecorder } from '../observability/requestLog';
+import { singleHeader } from './headers';
 import { health, metricsEndpoint, readiness, type ReadinessChecks } from './probes';
 
 export interface HttpAppOptions {
@@ -27,11 +28,6 @@ export interface HttpAppOptions {
   record?: RequestRecorder;
 }
 
-const header = (value: string | string[] | undefined) => {
-  const single = Array.isArray(value) ? value[0] : value;
-  return single && single.length > 0 ? single : undefined;
-};
-
 /** The express app: probes, then /graphql (passthrough lane first, Apollo Server behind it). */
 export const createHttpApp = (options: HttpAppOptions) => {
   const { logger } = options;
@@ -44,8 +40,9 @@ export const createHttpApp = (options: HttpAppOptions) => {
   app.get('/metrics', metricsEndpoint(options.metrics));
 
   const assignRequestId: RequestHandler = (_req, res, next) => {
-    // Always fresh: a caller's X-Request-Id is not trusted to be unique.
-    const requestId = randomUUID();
+    // Always ours, fresh per request (a caller's X-Request-Id is not trusted to be unique); the
+    // raw entry may have made it already for a request its lane declined.
+    const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     res.setHeader('cache-control', 'no-store');
@@ -130,7 +127,7 @@ export const createHttpApp = (options: HttpAppOptions) => {
         const started = performance.now();
         let caller;
         try {
-          caller = await options.callers.resolve(header(req.headers.authorization));
+          caller = await options.callers.resolve(singleHeader(req.headers, 'authorization'));
         } catch (error) {
           // A refused credential ends the request before Apollo's plugins see it: log it here,
           // so every GraphQL request still has its one line (and its metric).
@@ -158,8 +155,8 @@ export const createHttpApp = (options: HttpAppOptions) => {
         return {
           caller,
           requestId: res.locals.requestId as string,
-          sessionId: header(req.headers['x-session-id']),
-          acceptLanguage: header(req.headers['accept-language']),
+          sessionId: singleHeader(req.headers, 'x-session-id'),
+          acceptLanguage: singleHeader(req.headers, 'accept-language'),
           upstreamStatus: undefined,
         };
       },

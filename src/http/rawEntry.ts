@@ -90,7 +90,10 @@ export const createRawEntry = (options: RawEntryOptions): RequestListener => {
       req._body = true;
       passthrough.tryServe(req, res, body, requestId, raw).then(
         (served) => {
-          if (!served) app(req, res);
+          if (served) return;
+          // Express keeps res.locals it finds: the request keeps the id it was answered under.
+          (res as ServerResponse & { locals?: Record<string, unknown> }).locals = { requestId };
+          app(req, res);
         },
         (error: unknown) => {
           logger.error({ requestId, err: describeError(error) }, 'unhandled error');

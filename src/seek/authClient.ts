@@ -1,19 +1,12 @@
 import { readFile } from 'node:fs/promises';
 
-import { z } from 'zod';
-
 import { sleep } from '../clock';
 import { ErrorCode, GatewayError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { FetchedToken } from '../tokens/cachedTokenSource';
 import { UpstreamFailure, type HttpClient } from './httpClient';
-
-const tokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.number().positive(),
-  token_type: z.string().regex(/^bearer$/i),
-});
+import { parseJson, tokenResponseSchema } from './tokenResponse';
 
 export interface AuthClientOptions {
   http: HttpClient;
@@ -150,11 +143,3 @@ export const createAuthClient = (options: AuthClientOptions) => {
 };
 
 export type AuthClient = ReturnType<typeof createAuthClient>;
-
-export const parseJson = (body: Buffer): unknown => {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-};

@@ -5,7 +5,12 @@ import { sleep } from '../clock';
 import { ErrorCode, GatewayError } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { PartnerTokenSource } from '../tokens/partnerToken';
-import { UpstreamFailure, type HttpClient, type UpstreamResponse } from './httpClient';
+import {
+  UpstreamFailure,
+  upstreamFailureError,
+  type HttpClient,
+  type UpstreamResponse,
+} from './httpClient';
 
 /** One client operation, as it goes to SEEK. */
 export interface ForwardRequest {
@@ -242,12 +247,7 @@ export const createForwarder = (options: ForwarderOptions) => {
         }
       } catch (error) {
         if (error instanceof UpstreamFailure) {
-          throw error.kind === 'timeout'
-            ? new GatewayError(
-                ErrorCode.SeekTimeout,
-                `SEEK did not answer within ${options.timeoutMs} ms`,
-              )
-            : new GatewayError(ErrorCode.SeekUnavailable, 'SEEK could not be reached');
+          throw upstreamFailureError(error, options.timeoutMs, '');
         }
         throw error;
       }

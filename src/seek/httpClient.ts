@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 
 import { Agent, request } from 'undici';
 
+import { ErrorCode, GatewayError } from '../errors';
+
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -20,6 +22,12 @@ export class UpstreamFailure extends Error {
     this.name = 'UpstreamFailure';
   }
 }
+
+/** The caller-facing error for a call to SEEK that got no answer (`what` says which call). */
+export const upstreamFailureError = (failure: UpstreamFailure, timeoutMs: number, what: string) =>
+  failure.kind === 'timeout'
+    ? new GatewayError(ErrorCode.SeekTimeout, `SEEK did not answer${what} within ${timeoutMs} ms`)
+    : new GatewayError(ErrorCode.SeekUnavailable, `SEEK could not be reached${what}`);
 
 export interface PostOptions {
   headers: Record<string, string>;

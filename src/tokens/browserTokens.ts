@@ -6,8 +6,8 @@ import type { Clock } from '../clock';
 import { ErrorCode, GatewayError } from '../errors';
 import { scrubSecrets, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { parseJson } from '../seek/authClient';
-import { UpstreamFailure, type HttpClient } from '../seek/httpClient';
+import { parseJson, tokenResponseSchema } from '../seek/tokenResponse';
+import { UpstreamFailure, upstreamFailureError, type HttpClient } from '../seek/httpClient';
 import type { CachedTokenSource, FetchedToken } from './cachedTokenSource';
 import type { PartnerTokenSource } from './partnerToken';
 
@@ -27,11 +27,6 @@ export interface BrowserToken {
   scope: string;
 }
 
-const tokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.number().positive(),
-  token_type: z.string().regex(/^bearer$/i),
-});
 const seekErrorSchema = z.object({
   errors: z.array(z.object({ message: z.string() })).min(1),
 });
@@ -78,15 +73,7 @@ export const createBrowserTokenService = (options: BrowserTokenServiceOptions) =
           kind: 'browser',
           reason: error.kind === 'timeout' ? 'timeout' : 'unavailable',
         });
-        throw error.kind === 'timeout'
-          ? new GatewayError(
-              ErrorCode.SeekTimeout,
-              `SEEK did not answer the browser token request within ${options.timeoutMs} ms`,
-            )
-          : new GatewayError(
-              ErrorCode.SeekUnavailable,
-              'SEEK could not be reached for a browser token',
-            );
+        throw upstreamFailureError(error, options.timeoutMs, ' for a browser token');
       }
       throw error;
     } finally {

@@ -40,6 +40,14 @@ export const createTokenCipher = (secretKey: Buffer): TokenCipher => {
   };
 };
 
+/** 64 hex characters or strict base64 of exactly 32 bytes; undefined for anything else. */
+export const decodeEncryptionKey = (value: string): Buffer | undefined => {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return undefined;
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 ? key : undefined;
+};
+
 /**
  * TOKEN_ENCRYPTION_KEY when set (64 hex characters or base64 of 32 bytes); otherwise a key
  * derived from the client secret, so every replica with the same credentials agrees on it
@@ -51,9 +59,10 @@ export const resolveEncryptionKey = (options: {
   clientId: string;
 }): Buffer => {
   if (options.encryptionKey) {
-    return /^[0-9a-fA-F]{64}$/.test(options.encryptionKey)
-      ? Buffer.from(options.encryptionKey, 'hex')
-      : Buffer.from(options.encryptionKey, 'base64');
+    const key = decodeEncryptionKey(options.encryptionKey);
+    if (!key)
+      throw new Error('TOKEN_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
+    return key;
   }
   return Buffer.from(
     hkdfSync('sha256', options.clientSecret, 'seek-gateway/token-cache', options.clientId, 32),
