@@ -310,6 +310,49 @@ describe('configuration', () => {
     expect(config.graphql.sandbox).toBe(false);
   });
 
+  it('requires https to SEEK and the JWKS in production, except on loopback, and a header-safe USER_AGENT', () => {
+    const production = {
+      NODE_ENV: 'production',
+      GATEWAY_API_KEYS: SERVICE_KEY,
+      SEEK_CLIENT_ID: 'id',
+      SEEK_CLIENT_SECRET: 'secret',
+    };
+    expect(() =>
+      loadConfig({ ...production, SEEK_API_URL: 'http://seek.example.com/graphql' }),
+    ).toThrow(/SEEK_API_URL: must use https/);
+    expect(() =>
+      loadConfig({ ...production, SEEK_AUTH_URL: 'http://127.0.0.1:9999/oauth/token' }),
+    ).not.toThrow();
+    expect(() => loadConfig({ USER_AGENT: 'bad\u0007agent' })).toThrow(/USER_AGENT/);
+  });
+
+  it('treats a JWT claiming our issuer with another trailing slash as ours: refused, never forwarded', async () => {
+    const { createCallerResolver } = await import('../src/callers/resolveCaller');
+    const { mintUserJwt } = await import('../src/dev/devCredentials');
+    const callers = createCallerResolver({
+      serviceKeys: [SERVICE_KEY],
+      userJwt: {
+        issuer: 'https://app.example/',
+        audience: 'gw',
+        secret: 'x'.repeat(32),
+        jwksUrl: undefined,
+        jwksTimeoutMs: 1000,
+        hirerClaim: 'h',
+      },
+    });
+    const lookalike = await mintUserJwt({
+      secret: 'y'.repeat(32),
+      issuer: 'https://app.example',
+      audience: 'gw',
+      userId: 'u',
+      hirerIds: [],
+      hirerClaim: 'h',
+    });
+    await expect(callers.resolve(`Bearer ${lookalike}`)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+  });
+
   it('runs on the embedded simulator with no configuration outside production', () => {
     const config = loadConfig({});
     expect(config.embeddedSimulator).toBe(true);

@@ -39,15 +39,22 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
         timeoutDuration: options.jwksTimeoutMs,
         cooldownDuration: 30_000,
       });
+  const ourIssuer = withoutTrailingSlash(options.issuer);
   // The allowlist is what stops `alg: none` and algorithm-swapping tokens.
   const algorithms = options.secret ? ['HS256'] : ['RS256', 'ES256'];
 
   return {
     /** True when the token is a JWT whose unverified `iss` is ours: it must never reach SEEK. */
+    /**
+     * True when the token, unverified, claims our issuer (a trailing slash either way counts as
+     * the same issuer). Such a token must never reach SEEK; verification then accepts only the
+     * exact issuer and audience.
+     */
     claimsOurIssuer(token: string): boolean {
       if (token.split('.').length !== 3) return false;
       try {
-        return decodeJwt(token).iss === options.issuer;
+        const { iss } = decodeJwt(token);
+        return typeof iss === 'string' && withoutTrailingSlash(iss) === ourIssuer;
       } catch {
         return false;
       }
@@ -83,3 +90,5 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
     },
   };
 };
+
+const withoutTrailingSlash = (value: string) => value.replace(/\/+$/, '');

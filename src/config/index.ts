@@ -130,15 +130,25 @@ const envSchema = z.object({
   GRAPHQL_MAX_TOKENS: integer(5_000, 100, 100_000),
   GRAPHQL_MAX_COST: integer(20_000, 100, 1_000_000),
   GRAPHQL_MAX_DIRECTIVES: integer(50, 1, 1_000),
-  USER_AGENT: optionalString.transform(
-    (value) => value ?? `${packageJson.name}/${packageJson.version}`,
-  ),
+  USER_AGENT: optionalString
+    .transform((value) => value ?? `${packageJson.name}/${packageJson.version}`)
+    .pipe(
+      z
+        .string()
+        .regex(/^[\x21-\x7e][\x20-\x7e]{0,199}$/, 'must be printable ASCII, e.g. name/1.2.3'),
+    ),
   LOG_LEVEL: optionalString
     .transform((value) => value ?? 'info')
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
 });
 
 const MIN_SERVICE_KEY_LENGTH = 16;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const isHttpsOrLoopback = (value: string) => {
+  const parsed = new URL(value);
+  return parsed.protocol === 'https:' || LOOPBACK_HOSTS.has(parsed.hostname);
+};
 
 /**
  * Reads the gateway's configuration from an environment object (process.env in the entry
@@ -227,6 +237,20 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
   for (const origin of values.CORS_ORIGINS) {
     if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
       problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+    }
+  }
+  if (production) {
+    // The client secret, partner token and user keys travel over these: TLS in production,
+    // except to a loopback address (a local proxy or test double).
+    const urls = {
+      SEEK_API_URL: values.SEEK_API_URL,
+      SEEK_AUTH_URL: values.SEEK_AUTH_URL,
+      SEEK_BROWSER_TOKEN_URL: values.SEEK_BROWSER_TOKEN_URL,
+      AUTH_JWKS_URL: values.AUTH_JWKS_URL,
+    };
+    for (const [name, value] of Object.entries(urls)) {
+      if (value && !isHttpsOrLoopback(value))
+        problems.push(`${name}: must use https in production`);
     }
   }
   if (production && values.CORS_ORIGINS.includes('*')) {

@@ -12,7 +12,7 @@ import {
 } from 'graphql';
 
 import type { CallerResolver } from '../callers/resolveCaller';
-import { singleHeader } from '../http/headers';
+import { forwardableHeader } from '../http/headers';
 import { errorBody, isGatewayError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { describeError } from '../observability/logger';
@@ -178,8 +178,8 @@ export const createPassthrough = (options: PassthroughOptions) => {
         caller,
         requestId,
         rawBody: rawBody && onlyOperationFields(body) ? rawBody : undefined,
-        sessionId: singleHeader(req.headers, 'x-session-id'),
-        acceptLanguage: singleHeader(req.headers, 'accept-language'),
+        sessionId: forwardableHeader(req.headers, 'x-session-id'),
+        acceptLanguage: forwardableHeader(req.headers, 'accept-language'),
       });
       upstreamStatus = result.upstreamStatus;
       httpStatus = result.upstreamStatus;

@@ -12,7 +12,7 @@ import type { Passthrough } from '../graphql/passthrough';
 import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RequestRecorder } from '../observability/requestLog';
-import { singleHeader } from './headers';
+import { forwardableHeader, singleHeader } from './headers';
 import { health, metricsEndpoint, readiness, type ReadinessChecks } from './probes';
 
 export interface HttpAppOptions {
@@ -155,8 +155,8 @@ export const createHttpApp = (options: HttpAppOptions) => {
         return {
           caller,
           requestId: res.locals.requestId as string,
-          sessionId: singleHeader(req.headers, 'x-session-id'),
-          acceptLanguage: singleHeader(req.headers, 'accept-language'),
+          sessionId: forwardableHeader(req.headers, 'x-session-id'),
+          acceptLanguage: forwardableHeader(req.headers, 'accept-language'),
           upstreamStatus: undefined,
         };
       },

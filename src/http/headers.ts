@@ -6,3 +6,17 @@ export const singleHeader = (headers: IncomingHttpHeaders, name: string): string
   const single = Array.isArray(value) ? value[0] : value;
   return single && single.length > 0 ? single : undefined;
 };
+
+/** Longest X-Session-Id / Accept-Language passed on to SEEK; longer ones are dropped. */
+const MAX_FORWARDED_HEADER = 256;
+
+/** A caller header to pass on to SEEK: printable, bounded, or not at all. */
+export const forwardableHeader = (
+  headers: IncomingHttpHeaders,
+  name: string,
+): string | undefined => {
+  const value = singleHeader(headers, name);
+  return value && value.length <= MAX_FORWARDED_HEADER && /^[\x20-\x7e]+$/.test(value)
+    ? value
+    : undefined;
+};
