@@ -31,11 +31,12 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     await simulator.close();
   });
 
+  /** A POST from the backend service, as the tests below send it. */
+  const asService = (body: object) =>
+    request(gw.gateway.app).post('/graphql').set('authorization', SERVICE_AUTH).send(body);
+
   it('answers a service with SEEK data through the partner token', async () => {
-    const response = await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: VERSION_AND_SELF });
+    const response = await asService({ query: VERSION_AND_SELF });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       data: { version: expect.any(String), self: { partner: { name: 'Simulated Partner' } } },
@@ -45,12 +46,7 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
 
   it('makes exactly one token request for 20 concurrent requests on a cold cache, and a second instance on the same Redis makes none', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        request(gw.gateway.app)
-          .post('/graphql')
-          .set('authorization', SERVICE_AUTH)
-          .send({ query: '{ version }' }),
-      ),
+      Array.from({ length: 20 }, () => asService({ query: '{ version }' })),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     expect(simulator.count('auth')).toBe(1);
@@ -91,10 +87,7 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
     }
     query Other { version }`;
     const variables = { scheme: 'seekAnz', usage: 'SEEKJobPosting' };
-    const response = await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query, operationName: 'ThreeFields', variables });
+    const response = await asService({ query, operationName: 'ThreeFields', variables });
     expect(response.status).toBe(200);
     expect(response.body.data.version).toEqual(expect.any(String));
     expect(response.body.data.currencies.length).toBeGreaterThan(0);
@@ -104,11 +97,11 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
   });
 
   it('sends SEEK only the operation fields, whatever else the client body holds', async () => {
-    await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }', clientSecretOops: 'do-not-forward', variables: { a: 1 } })
-      .expect(200);
+    await asService({
+      query: '{ version }',
+      clientSecretOops: 'do-not-forward',
+      variables: { a: 1 },
+    }).expect(200);
     expect(graphqlCalls(simulator)[0]?.body).toEqual({ query: '{ version }', variables: { a: 1 } });
   });
 
@@ -124,13 +117,10 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
   });
 
   it("returns SEEK's errors unchanged, with their extensions.code", async () => {
-    const response = await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({
-        query: 'query Hirer($id: String!) { hiringOrganization(id: $id) { name } }',
-        variables: { id: 'seekAnzPublicTest:organization:seek:unknown' },
-      });
+    const response = await asService({
+      query: 'query Hirer($id: String!) { hiringOrganization(id: $id) { name } }',
+      variables: { id: 'seekAnzPublicTest:organization:seek:unknown' },
+    });
     expect(response.status).toBe(200);
     const upstream = graphqlCalls(simulator);
     expect(upstream).toHaveLength(1);
@@ -138,17 +128,14 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
   });
 
   it('runs a mutation mixing browserToken and SEEK fields, delegating each SEEK field in order (mutations run serially)', async () => {
-    const response = await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({
-        query: `mutation Mixed($hirer: String!) {
+    const response = await asService({
+      query: `mutation Mixed($hirer: String!) {
           browserToken(hirerId: $hirer, scope: "query:organizations", userId: "user-1") { scope hirerId }
           first: createWebhookSubscription(input: { url: "https://example.com/hook", eventTypeCode: "CandidateApplicationCreated", hirerId: $hirer }) { webhookSubscription { id { value } } }
           second: createWebhookSubscription(input: { url: "https://example.com/hook2", eventTypeCode: "CandidateApplicationCreated", hirerId: $hirer }) { webhookSubscription { id { value } } }
         }`,
-        variables: { hirer: 'seekAnzPublicTest:organization:seek:93WyyF1h' },
-      });
+      variables: { hirer: 'seekAnzPublicTest:organization:seek:93WyyF1h' },
+    });
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data.browserToken).toEqual({
       scope: 'query:organizations',
@@ -174,10 +161,7 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
       .set('accept-language', 'en-AU')
       .set('x-request-id', 'caller-chosen-id')
       .send({ query: '{ version }' });
-    await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }' });
+    await asService({ query: '{ version }' });
     const [withHeaders, without] = graphqlCalls(simulator);
     expect(withHeaders?.headers['user-agent']).toMatch(/^seek-gateway\/\d+\.\d+\.\d+$/);
     expect(withHeaders?.headers['x-request-id']).toMatch(UUID);
@@ -190,17 +174,10 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
   });
 
   it('recovers from SEEK expiring the partner token mid-life with one refresh and one retry', async () => {
-    await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }' })
-      .expect(200);
+    await asService({ query: '{ version }' }).expect(200);
     simulator.expireTokens();
     simulator.clearRequests();
-    const response = await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }' });
+    const response = await asService({ query: '{ version }' });
     expect(response.body.data.version).toEqual(expect.any(String));
     expect(response.body.errors).toBeUndefined();
     expect(simulator.count('auth')).toBe(1);
@@ -208,40 +185,26 @@ describe('gateway core: one endpoint that wraps SEEK with a cached partner token
   });
 
   it('retries after an HTTP 401 from SEEK with a fresh partner token, once', async () => {
-    await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }' })
-      .expect(200);
+    await asService({ query: '{ version }' }).expect(200);
     simulator.clearRequests();
     simulator.fault('graphql', {
       kind: 'status',
       status: 401,
       body: '{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}',
     });
-    const response = await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }' });
+    const response = await asService({ query: '{ version }' });
     expect(response.body.data.version).toEqual(expect.any(String));
     expect(simulator.count('auth')).toBe(1);
     expect(graphqlCalls(simulator)).toHaveLength(2);
   });
 
   it('does not retry or drop the token for a field-level UNAUTHENTICATED next to data', async () => {
-    await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }' })
-      .expect(200);
+    await asService({ query: '{ version }' }).expect(200);
     simulator.clearRequests();
     const partial =
       '{"data":{"version":"x"},"errors":[{"message":"no","path":["self"],"extensions":{"code":"UNAUTHENTICATED"}}]}';
     simulator.fault('graphql', { kind: 'status', status: 200, body: partial });
-    const response = await request(gw.gateway.app)
-      .post('/graphql')
-      .set('authorization', SERVICE_AUTH)
-      .send({ query: '{ version }' });
+    const response = await asService({ query: '{ version }' });
     expect(response.body).toEqual(JSON.parse(partial));
     expect(simulator.count('auth')).toBe(0);
     expect(graphqlCalls(simulator)).toHaveLength(1);
