@@ -63,6 +63,18 @@ const INCREMENT_SCRIPT =
   "local count = redis.call('incr', KEYS[1]) if count == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return count";
 
 const TIMED_OUT = Symbol('timed out');
+
+/** Waits for `work`, but never longer than CLOSE_GRACE_MS. */
+const withinGrace = async (work: Promise<unknown>) => {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+};
 /** How long close() waits for pending replies before dropping the connection. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -129,7 +141,10 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   metrics.redisUp.set(0);
   // Connect eagerly and never await it: start-up must not wait for Redis, and @keyv/redis
   // leaks listeners when it has to connect per operation.
-  client.connect().catch(() => undefined);
+  const connecting = client.connect().then(
+    () => undefined,
+    () => undefined,
+  );
 
   const keyv = new Keyv<string>({
     store: new KeyvRedis(client, { throwOnConnectError: false, throwOnErrors: true }),
@@ -225,26 +240,17 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     },
     async close() {
       closed = true;
-      // Not ready (connecting, reconnecting, or stuck in the handshake with a Redis that accepts
-      // and never answers): nothing to finish, and close() would wait for replies forever.
-      if (!client.isReady) {
-        try {
-          client.destroy();
-        } catch {
-          // already closed
-        }
-        return;
+      // Each wait is bounded: a Redis that accepts and never answers must not hold shutdown.
+      // A connect still in progress settles first, so no socket opens after we are done.
+      await withinGrace(connecting);
+      // close() lets pending replies arrive; destroy() then drops whatever is left (a silent
+      // connection, or a client that never became ready).
+      if (client.isReady) await withinGrace(client.close().catch(() => undefined));
+      try {
+        client.destroy();
+      } catch {
+        // already closed
       }
-      // close() waits for every pending reply; past a short grace period stop waiting (the
-      // socket timeout drops a connection that stays silent).
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        client.close().catch(() => undefined),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, CLOSE_GRACE_MS);
-        }),
-      ]);
-      clearTimeout(timer);
     },
   };
 };
