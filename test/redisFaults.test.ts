@@ -3,8 +3,8 @@ import { createClient } from 'redis';
 
 import { cacheKeyPrefix } from '../src/app';
 import type { SeekSimulator } from '../src/seek/simulator';
-import { createTokenCipher, resolveEncryptionKey } from '../src/tokens/cache/encryption';
 import {
+  gatewayCipher,
   freePort,
   listenGateway,
   metricValue,
@@ -142,13 +142,7 @@ describe('token cache when Redis fails', () => {
     const current = (await gw.gateway.partnerTokens.get()).accessToken;
     const calls = graphqlCalls(simulator);
     expect(calls.at(-1)?.headers.authorization).toBe(`Bearer ${current}`);
-    const cipher = createTokenCipher(
-      resolveEncryptionKey({
-        encryptionKey: undefined,
-        clientSecret: simulator.clientSecret,
-        clientId: simulator.clientId,
-      }),
-    );
+    const cipher = gatewayCipher(simulator);
     const opened = cipher.open(JSON.parse(sealed) as string, key);
     expect(JSON.parse(opened as string)).toMatchObject({ accessToken: current });
     expect(await metricValue(metrics, 'gateway_redis_up', {})).toBe(1);

@@ -7,9 +7,9 @@ import request from 'supertest';
 import { cacheKeyPrefix, type GatewayDeps } from '../src/app';
 import { createMetrics } from '../src/observability/metrics';
 import type { SeekSimulator } from '../src/seek/simulator';
-import { createTokenCipher, resolveEncryptionKey } from '../src/tokens/cache/encryption';
 import { createRedisSharedStore, type SharedStore } from '../src/tokens/cache/sharedStore';
 import {
+  gatewayCipher,
   metricValue,
   movableClock,
   scrapeValue,
@@ -283,13 +283,7 @@ describe('partner token cache: scale', () => {
     }
 
     // It is the token, sealed with the key the gateway derives from its credentials.
-    const cipher = createTokenCipher(
-      resolveEncryptionKey({
-        encryptionKey: undefined,
-        clientSecret: simulator.clientSecret,
-        clientId: simulator.clientId,
-      }),
-    );
+    const cipher = gatewayCipher(simulator);
     const opened = cipher.open(JSON.parse(stored) as string, key);
     expect(JSON.parse(opened as string)).toMatchObject({ accessToken });
     // Copied under another key, the value does not open.

@@ -55,7 +55,8 @@ export const createPassthrough = (options: PassthroughOptions) => {
   const rules = options.introspection
     ? options.validationRules
     : [...options.validationRules, NoSchemaIntrospectionCustomRule];
-  let verdicts = new Map<string, Verdict>();
+  let verdicts = new Map<string | undefined, Map<string, Verdict>>();
+  let verdictCount = 0;
   let verdictGeneration = 0;
 
   const judge = (
@@ -97,20 +98,31 @@ export const createPassthrough = (options: PassthroughOptions) => {
   ): Verdict => {
     if (version.generation !== verdictGeneration) {
       verdicts = new Map();
+      verdictCount = 0;
       verdictGeneration = version.generation;
     }
-    // Long documents are keyed by their digest, so the cache's memory stays bounded (at most
-    // MAX_VERDICTS keys of at most MAX_KEY_CHARS) whatever callers send.
-    const plainKey = operationName === undefined ? query : `${operationName}\n${query}`;
+    // Keyed by operation name, then by document, so a request costs two lookups and no copy of
+    // its query. Long documents are keyed by their digest: the cache's memory stays bounded (at
+    // most MAX_VERDICTS keys of at most MAX_KEY_CHARS) whatever callers send.
     const key =
-      plainKey.length <= MAX_KEY_CHARS
-        ? plainKey
-        : createHash('sha256').update(plainKey).digest('base64url');
-    let verdict = verdicts.get(key);
+      query.length <= MAX_KEY_CHARS
+        ? query
+        : createHash('sha256').update(query).digest('base64url');
+    let byQuery = verdicts.get(operationName);
+    let verdict = byQuery?.get(key);
     if (verdict === undefined) {
       verdict = judge(version, query, operationName);
-      if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
-      verdicts.set(key, verdict);
+      if (verdictCount >= MAX_VERDICTS) {
+        verdicts = new Map();
+        verdictCount = 0;
+        byQuery = undefined;
+      }
+      if (!byQuery) {
+        byQuery = new Map();
+        verdicts.set(operationName, byQuery);
+      }
+      byQuery.set(key, verdict);
+      verdictCount += 1;
     }
     return verdict;
   };

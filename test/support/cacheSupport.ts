@@ -10,6 +10,8 @@ import { Pool } from 'undici';
 
 import type { Clock } from '../../src/clock';
 import type { Metrics } from '../../src/observability/metrics';
+import type { SeekSimulator } from '../../src/seek/simulator';
+import { createTokenCipher, resolveEncryptionKey } from '../../src/tokens/cache/encryption';
 import { SERVICE_KEY, freePort } from './harness';
 
 export const SERVICE_AUTH = `Bearer ${SERVICE_KEY}`;
@@ -262,3 +264,16 @@ export const startBlackHole = async (): Promise<{
       }),
   };
 };
+
+/**
+ * The cipher a gateway with the simulator's credentials and no TOKEN_ENCRYPTION_KEY seals its
+ * Redis values with (the key it derives from the client secret).
+ */
+export const gatewayCipher = (simulator: SeekSimulator) =>
+  createTokenCipher(
+    resolveEncryptionKey({
+      encryptionKey: undefined,
+      clientSecret: simulator.clientSecret,
+      clientId: simulator.clientId,
+    }),
+  );

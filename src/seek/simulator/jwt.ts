@@ -1,8 +1,8 @@
 // Minimal HS256 JWT signing/verification on node:crypto.
 //
-// Why not jose: jose 6 ships as ESM only, and this repo's jest setup (ts-jest → CommonJS on
-// node 20) cannot require() it, so any module importing jose fails to load under the test suite.
-// The simulator only needs HS256 with its own secret, which is a few lines of node:crypto.
+// Why not jose: the simulator issues and checks tokens synchronously inside its request
+// handlers, and jose's API is asynchronous. It needs only HS256 with its own secret, a few
+// lines of node:crypto. (The gateway itself verifies user JWTs with jose.)
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
