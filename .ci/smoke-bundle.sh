@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# Starts the built bundle (dist/gateway.js, what `npm start` and the container run) on its
-# embedded default and asks it the README's first query with the printed service key.
+# Smoke test of the build output (run after `npm run build`):
+#   1. dist/gateway.js, what `npm start` and the container run, holds no simulator code;
+#   2. with dist/dev.js beside it, it starts on its embedded default and answers the README's
+#      first query with the printed service key, then exits 0 on SIGTERM;
+#   3. laid out as the production image lays it out (the embedded default set aside), it holds
+#      no simulator code anywhere in dist/, and without SEEK credentials it exits 1 with a message
+#      naming SEEK_CLIENT_ID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-port=$((20000 + RANDOM % 20000))
 log=$(mktemp)
+image=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$log" "$image"' EXIT
+
+# 1. `grep -c` prints the count (and fails when it is 0, hence `|| true`).
+count=$(grep -c startSeekSimulator dist/gateway.js || true)
+echo "bundle smoke: startSeekSimulator in dist/gateway.js: $count"
+[ "$count" = 0 ]
+[ -f dist/dev.js ] && grep -q startSeekSimulator dist/dev.js
+
+# 2.
+port=$((20000 + RANDOM % 20000))
 PORT=$port HOST=127.0.0.1 node dist/gateway.js >"$log" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
   sleep 0.1
@@ -20,3 +35,19 @@ echo "$answer" | grep -q '"partner":{"name":"Simulated Partner"}'
 kill -TERM "$pid"
 wait "$pid"
 echo "bundle smoke: exited $?"
+pid=
+
+# 3. The same step as the Dockerfile's build stage, on a copy.
+cp -R dist schema package.json "$image/"
+ln -s "$PWD/node_modules" "$image/node_modules"
+(cd "$image" && node "$OLDPWD/scripts/bundle.mjs" --set-aside-dev dev-dist)
+if grep -rl startSeekSimulator "$image/dist"; then
+  echo "bundle smoke: the production layout still holds simulator code (files above)" >&2
+  exit 1
+fi
+status=0
+(cd "$image" && env -i PATH="$PATH" PORT=0 HOST=127.0.0.1 LOG_LEVEL=silent \
+  node dist/gateway.js >/dev/null 2>"$log") || status=$?
+echo "bundle smoke: production layout, no credentials: exit $status: $(cat "$log")"
+[ "$status" = 1 ]
+grep -q 'SEEK_CLIENT_ID' "$log"

@@ -1,4 +1,6 @@
 /** Bench settings from the environment. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -8,6 +10,51 @@ function envNumber(name: string, fallback: number): number {
   return value;
 }
 
+/** Cases `BENCH_CASES` can select (comma-separated); the default runs main and large. */
+export const CASES = ['main', 'large', 'tokens'] as const;
+export type CaseName = (typeof CASES)[number];
+
+function envList(name: string): string[] | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+function envConnections(): number[] {
+  const list = envList('BENCH_CONNECTIONS');
+  if (!list) return [1, 10, 50];
+  const values = list.map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) {
+    throw new Error('BENCH_CONNECTIONS must be positive integers, e.g. 10 or 1,10,50');
+  }
+  return [...new Set(values)];
+}
+
+function envCases(): Set<CaseName> {
+  const list = envList('BENCH_CASES');
+  const cases = new Set<CaseName>(list ? [] : ['main', 'large']);
+  for (const name of list ?? []) {
+    if (!(CASES as readonly string[]).includes(name)) {
+      throw new Error(`BENCH_CASES: unknown case "${name}" (known: ${CASES.join(', ')})`);
+    }
+    cases.add(name as CaseName);
+  }
+  // BENCH_TOKENS=1 keeps working as before, on top of whatever BENCH_CASES selects.
+  if (process.env.BENCH_TOKENS === '1') cases.add('tokens');
+  return cases;
+}
+
+function envBaselineDist(): string | undefined {
+  const raw = process.env.BENCH_BASELINE_DIST;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const file = path.resolve(raw.trim());
+  if (!existsSync(file)) throw new Error(`BENCH_BASELINE_DIST: ${file} not found`);
+  return file;
+}
+
 export interface BenchConfig {
   quick: boolean;
   /** Measured window per target × connection count (main table and large-schema case). */
@@ -15,22 +62,33 @@ export interface BenchConfig {
   warmupS: number;
   /** Rounds of the main table; the median of each metric is reported. */
   rounds: number;
+  /** Connection counts of the main table (`BENCH_CONNECTIONS=10` or `1,10,50`). */
   connections: number[];
+  /** Which cases run (`BENCH_CASES=main`); `tokens` is also switched on by `BENCH_TOKENS=1`. */
+  cases: Set<CaseName>;
   /** Window per row of the growth case. */
   growthDurationS: number;
   tokens: boolean;
+  /**
+   * `BENCH_BASELINE_DIST`: another build of the gateway (e.g. the code before a rewrite), run
+   * in the main table as "gateway (baseline)" beside the current dist/gateway.js.
+   */
+  baselineEntry?: string;
 }
 
 export function loadConfig(): BenchConfig {
   const quick = process.env.BENCH_QUICK === '1';
+  const cases = envCases();
   return {
     quick,
     durationS: envNumber('BENCH_DURATION_S', quick ? 2 : 10),
     warmupS: envNumber('BENCH_WARMUP_S', quick ? 1 : 2),
     rounds: Math.round(envNumber('BENCH_ROUNDS', quick ? 1 : 2)),
-    connections: [1, 10, 50],
+    connections: envConnections(),
+    cases,
     growthDurationS: envNumber('BENCH_GROWTH_DURATION_S', quick ? 2 : 4),
-    tokens: process.env.BENCH_TOKENS === '1',
+    tokens: cases.has('tokens'),
+    baselineEntry: envBaselineDist(),
   };
 }
 

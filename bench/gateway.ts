@@ -28,8 +28,8 @@ export const GATEWAY_NODE_FLAGS: string[] = (() => {
   return (pkg.scripts?.start ?? '').split(/\s+/).filter((part) => part.startsWith('--'));
 })();
 
-export function gatewayBuilt(): boolean {
-  return existsSync(GATEWAY_ENTRY);
+export function gatewayBuilt(entry = GATEWAY_ENTRY): boolean {
+  return existsSync(entry);
 }
 
 export async function freePort(): Promise<number> {
@@ -61,6 +61,8 @@ export interface GatewayOptions {
   pin: boolean;
   clientId?: string;
   readyTimeoutMs?: number;
+  /** The bundle to run; default dist/gateway.js (BENCH_GATEWAY_ENTRY). Same flags, env, cwd. */
+  entry?: string;
 }
 
 export interface GatewayProcess extends ChildServer {
@@ -81,7 +83,8 @@ function stderrTail(file: string): string {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<GatewayProcess> {
-  if (!gatewayBuilt()) throw new Error(`${GATEWAY_ENTRY} not found: run npm run build`);
+  const entry = options.entry ?? GATEWAY_ENTRY;
+  if (!gatewayBuilt(entry)) throw new Error(`${entry} not found: run npm run build`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
@@ -107,12 +110,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
   const stderrFile = path.join(scratchDir(), `gateway-${gatewayCount}.stderr.log`);
   const devNull = openSync('/dev/null', 'w');
   const stderrFd = openSync(stderrFile, 'w');
-  const argv = [
-    ...serverPinPrefix(options.pin),
-    process.execPath,
-    ...GATEWAY_NODE_FLAGS,
-    GATEWAY_ENTRY,
-  ];
+  const argv = [...serverPinPrefix(options.pin), process.execPath, ...GATEWAY_NODE_FLAGS, entry];
   const started = performance.now();
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: REPO_ROOT,

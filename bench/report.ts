@@ -1,13 +1,26 @@
 /** The header, target verdicts and results.md. */
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './child';
-import { byTarget } from './case-main';
+import { BASELINE_TARGET, byTarget } from './case-main';
 import type { Measurement } from './load';
 import type { MachineInfo } from './machine';
 import { fmt } from './table';
 
-export function headerMarkdown(machine: MachineInfo, pin: boolean, command: string): string {
+/** `path (sha256 0123456789ab, built <mtime>)`, to tell two builds apart in the header. */
+export function buildId(file: string): string {
+  if (!existsSync(file)) return `\`${file}\` (missing)`;
+  const sha = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
+  return `\`${file}\` (sha256 ${sha}, modified ${statSync(file).mtime.toISOString()})`;
+}
+
+export function headerMarkdown(
+  machine: MachineInfo,
+  pin: boolean,
+  command: string,
+  builds: { gateway: string; baseline?: string },
+): string {
   return [
     '# Gateway benchmark',
     '',
@@ -15,6 +28,12 @@ export function headerMarkdown(machine: MachineInfo, pin: boolean, command: stri
     `- Machine: ${machine.cpus} CPUs (nproc), ${machine.model}, ${fmt(machine.memoryGb, 1)} GB RAM, Node ${machine.node}`,
     `- Pinning: ${pin ? 'yes: servers `taskset -c 0` (upstream and server under test share core 0), load generator (autocannon) on core 1' : 'no (taskset missing or < 2 CPUs): numbers are noisier'}`,
     `- Command: \`${command}\``,
+    ...(builds.baseline
+      ? [
+          `- Gateway: ${buildId(builds.gateway)}`,
+          `- Gateway (baseline): ${buildId(builds.baseline)}`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -25,14 +44,22 @@ function verdict(ok: boolean | undefined): string {
 
 export interface TargetInputs {
   main: Measurement[];
+  /** The large-schema case did not run (BENCH_CASES). */
+  largeSkipped?: boolean;
   largeReadyMs?: number;
   largeIdleRssMb?: number;
 }
 
-export function targetsMarkdown({ main, largeReadyMs, largeIdleRssMb }: TargetInputs): string {
+export function targetsMarkdown({
+  main,
+  largeSkipped,
+  largeReadyMs,
+  largeIdleRssMb,
+}: TargetInputs): string {
   const gw = byTarget(main, 'gateway', 10);
   const hop = byTarget(main, 'raw hop', 10);
   const apollo = byTarget(main, 'apollo + wrapSchema', 10);
+  const base = byTarget(main, BASELINE_TARGET, 10);
   const lines: string[] = [];
   if (gw && hop) {
     const ratio = gw.cpuUsPerReq / hop.cpuUsPerReq;
@@ -40,7 +67,19 @@ export function targetsMarkdown({ main, largeReadyMs, largeIdleRssMb }: TargetIn
       `Gateway CPU/request at 10 connections: ${fmt(gw.cpuUsPerReq)} µs vs 2x raw hop = ` +
         `${fmt(2 * hop.cpuUsPerReq)} µs (${fmt(ratio, 2)}x the hop): ${verdict(ratio <= 2)} (target ≤ 2x)`,
     );
-  } else lines.push('Gateway CPU/request vs raw hop: n/a (no gateway rows)');
+  } else lines.push('Gateway CPU/request vs raw hop: n/a (no gateway rows at 10 connections)');
+  if (base && hop) {
+    const before = base.cpuUsPerReq / hop.cpuUsPerReq;
+    const after = gw ? gw.cpuUsPerReq / hop.cpuUsPerReq : NaN;
+    lines.push(
+      `Fast-lane cost vs baseline at 10 connections (same run): gateway ${gw ? fmt(gw.cpuUsPerReq) : '-'} µs/req = ` +
+        `${fmt(after, 2)}x the hop, baseline ${fmt(base.cpuUsPerReq)} µs/req = ${fmt(before, 2)}x the hop ` +
+        `(raw hop ${fmt(hop.cpuUsPerReq)} µs/req): ` +
+        `${verdict(gw ? after <= before : undefined)} (target: gateway ratio ≤ baseline ratio)`,
+    );
+  } else if (main.some((m) => m.target === BASELINE_TARGET)) {
+    lines.push('Fast-lane cost vs baseline: n/a (no rows at 10 connections)');
+  }
   if (gw && apollo) {
     const ratio = gw.reqPerSec / apollo.reqPerSec;
     lines.push(
@@ -48,6 +87,10 @@ export function targetsMarkdown({ main, largeReadyMs, largeIdleRssMb }: TargetIn
         `${fmt(3 * apollo.reqPerSec)} req/s (${fmt(ratio, 2)}x): ${verdict(ratio >= 3)} (target ≥ 3x)`,
     );
   } else lines.push('Gateway throughput vs apollo+wrapSchema: n/a (no gateway rows)');
+  if (largeSkipped) {
+    lines.push('Large-schema ready and idle RSS: not run (BENCH_CASES)');
+    return lines.map((l) => `- ${l}`).join('\n');
+  }
   lines.push(
     `Large-schema ready: ${largeReadyMs === undefined ? 'n/a' : `${fmt(largeReadyMs)} ms`}: ` +
       `${verdict(largeReadyMs === undefined ? undefined : largeReadyMs <= 1000)} (target ≤ 1 s)`,

@@ -3,6 +3,13 @@
  *
  *   BENCH_DURATION_S=10  BENCH_QUICK=1 (2 s smoke run)  BENCH_ROUNDS=2  BENCH_TOKENS=1
  *   BENCH_GROWTH_DURATION_S=4  BENCH_WARMUP_S=2  BENCH_NO_PIN=1  BENCH_GATEWAY_PATH=/graphql
+ *   BENCH_CASES=main,large,tokens (default main,large)  BENCH_CONNECTIONS=1,10,50 (main table)
+ *   BENCH_BASELINE_DIST=/path/to/other/dist/gateway.js: adds "gateway (baseline)" to the main
+ *     table, started like the gateway but from that bundle, with a before/after table of each
+ *     gateway's CPU/req, req/s and p99 as ratios to the raw hop.
+ *
+ * Before/after for one change, main case at 10 connections only (~2 min):
+ *   BENCH_BASELINE_DIST=/tmp/baseline/dist/gateway.js BENCH_CASES=main BENCH_CONNECTIONS=10 npm run bench
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +21,7 @@ import { benchEnvSummary, loadConfig } from './config';
 import { warnings } from './load';
 import { setUpBenchProcess } from './lifecycle';
 import { machineInfo } from './machine';
+import { GATEWAY_ENTRY } from './gateway';
 import { BENCH_SDL, buildBenchSchema, fixtureFile, VERSION_QUERY } from './queries';
 import { calibrateInfoOverhead, redisAvailable } from './redis-stats';
 import { headerMarkdown, targetsMarkdown, writeResults } from './report';
@@ -21,12 +29,14 @@ import { runTokenLifetime } from './token-lifetime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const runMain = config.cases.has('main');
+  const runLarge = config.cases.has('large');
   // Rough upper bound of the run, doubled, as a hard stop.
-  const cells = config.rounds * config.connections.length * 4;
+  const mainTargets = config.baselineEntry ? 5 : 4;
+  const cells = runMain ? config.rounds * config.connections.length * mainTargets : 0;
   const estimateS =
     cells * (config.durationS + config.warmupS + 1) +
-    2 * (config.durationS + config.warmupS) +
-    12 * (config.growthDurationS + 2) +
+    (runLarge ? 2 * (config.durationS + config.warmupS) + 12 * (config.growthDurationS + 2) : 0) +
     (config.tokens ? 90 : 0) +
     60;
   const { pin } = setUpBenchProcess(Math.max(300, estimateS * 2));
@@ -59,31 +69,53 @@ async function main(): Promise<void> {
     { UPSTREAM_FIXTURES: fixturesPath },
     pin,
   );
-  const sections: string[] = [headerMarkdown(machine, pin, command)];
+  const sections: string[] = [
+    headerMarkdown(machine, pin, command, {
+      gateway: GATEWAY_ENTRY,
+      baseline: config.baselineEntry,
+    }),
+  ];
   try {
-    const main = await runMainCase({ config, pin, upstream, benchSchemaFile, redisInfoOverhead });
-    const mainSection = `## Main table: small query, 1 / 10 / 50 connections\n\n${main.markdown}`;
-    console.log(`${mainSection}\n`);
+    const main = runMain
+      ? await runMainCase({ config, pin, upstream, benchSchemaFile, redisInfoOverhead })
+      : undefined;
+    const mainSection = main
+      ? `## Main table: small query, ${config.connections.join(' / ')} connections\n\n${main.markdown}`
+      : undefined;
+    if (mainSection) console.log(`${mainSection}\n`);
 
-    const large = await runLargeCase({
-      config,
-      pin,
-      upstream,
-      largeSchemaFile,
-      largeSchema,
-      largeSdlBytes: Buffer.byteLength(largeSdl),
-      largeTypeCount: countSchemaTypes(largeSdl),
-    });
-    const largeSection = `## Large schema\n\n${large.markdown}`;
-    console.log(`${largeSection}\n`);
+    const large = runLarge
+      ? await runLargeCase({
+          config,
+          pin,
+          upstream,
+          largeSchemaFile,
+          largeSchema,
+          largeSdlBytes: Buffer.byteLength(largeSdl),
+          largeTypeCount: countSchemaTypes(largeSdl),
+        })
+      : undefined;
+    const largeSection = large ? `## Large schema\n\n${large.markdown}` : undefined;
+    if (largeSection) console.log(`${largeSection}\n`);
 
+    const readyLines = [
+      main?.gatewayReadyMs === undefined
+        ? ''
+        : `\n- Gateway (bench schema) spawn → ready: ${main.gatewayReadyMs.toFixed(0)} ms`,
+      main?.baselineReadyMs === undefined
+        ? ''
+        : `\n- Gateway (baseline, bench schema) spawn → ready: ${main.baselineReadyMs.toFixed(0)} ms`,
+    ].join('');
     const targets = `## Targets\n\n${targetsMarkdown({
-      main: main.rows,
-      largeReadyMs: large.readyMs,
-      largeIdleRssMb: large.idleRssMb,
-    })}${main.gatewayReadyMs === undefined ? '' : `\n- Gateway (bench schema) spawn → ready: ${main.gatewayReadyMs.toFixed(0)} ms`}`;
+      main: main?.rows ?? [],
+      largeSkipped: !large,
+      largeReadyMs: large?.readyMs,
+      largeIdleRssMb: large?.idleRssMb,
+    })}${readyLines}`;
     console.log(`${targets}\n`);
-    sections.push(targets, mainSection, largeSection);
+    sections.push(
+      ...[targets, mainSection, largeSection].filter((x): x is string => x !== undefined),
+    );
 
     if (config.tokens) {
       const tokens = await runTokenLifetime(pin);

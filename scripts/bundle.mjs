@@ -1,11 +1,57 @@
 // Bundles the gateway into one file, dist/gateway.js, the entry of `npm start` and the container.
 // One file instead of ~1,200 modules cuts start-up by a few hundred milliseconds (module
 // resolution and file reads dominate a cold start); the source map sits beside it.
+//
+// The embedded default (built-in SEEK simulator, development credentials) is a second bundle,
+// dist/dev.js. dist/gateway.js loads it at run time, by a computed path esbuild does not follow,
+// and only when the config says embedded default. The build fails if any simulator or
+// embedded-default module ends up in dist/gateway.js.
+//
+//   node scripts/bundle.mjs                        build dist/gateway.js and dist/dev.js
+//   node scripts/bundle.mjs --set-aside-dev <dir>  after a build, for the production image: move
+//                                                  the embedded default out of dist/ into <dir>
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/gateway.js',
+// What holds the embedded default, relative to dist/: the dev bundle, and tsc's compiled copies of
+// the simulator and dev sources (dist/scripts/dev-token.js imports src/dev, so it goes with them).
+const DEV_OUTPUTS = [
+  'dev.js',
+  'dev.js.map',
+  'src/seek/simulator',
+  'src/dev',
+  'scripts/dev-token.js',
+  'scripts/dev-token.js.map',
+];
+// A name only the simulator's code carries (keepNames keeps it in minified output).
+const SIMULATOR_MARKER = 'startSeekSimulator';
+
+const filesUnder = (directory) =>
+  readdirSync(directory).flatMap((name) => {
+    const file = join(directory, name);
+    return statSync(file).isDirectory() ? filesUnder(file) : [file];
+  });
+
+const setAsideDev = (target) => {
+  for (const output of DEV_OUTPUTS) {
+    const from = join('dist', output);
+    if (!existsSync(from)) continue;
+    const to = join(target, output);
+    mkdirSync(dirname(to), { recursive: true });
+    renameSync(from, to);
+  }
+  const left = filesUnder('dist').filter(
+    (file) => file.endsWith('.js') && readFileSync(file, 'utf8').includes(SIMULATOR_MARKER),
+  );
+  if (left.length > 0) {
+    throw new Error(`dist/ still holds simulator code after setting it aside: ${left.join(', ')}`);
+  }
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -17,4 +63,32 @@ await build({
   keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
+
+const bundle = async () => {
+  const gateway = await build({
+    ...common,
+    entryPoints: ['src/main.ts'],
+    outfile: 'dist/gateway.js',
+    metafile: true,
+  });
+  // Modules only the embedded default may hold (src/dev/devCredentials.ts included).
+  const devOnly = /^src\/(seek\/simulator|dev)\//;
+  const leaked = Object.keys(gateway.metafile.inputs).filter((input) => devOnly.test(input));
+  if (leaked.length > 0) {
+    throw new Error(
+      `dist/gateway.js must not hold the embedded default, but holds ${leaked.join(', ')}`,
+    );
+  }
+  await build({ ...common, entryPoints: ['src/dev/embedded.ts'], outfile: 'dist/dev.js' });
+};
+
+const [mode, target] = process.argv.slice(2);
+if (mode === '--set-aside-dev') {
+  if (!target) throw new Error('usage: node scripts/bundle.mjs --set-aside-dev <dir>');
+  setAsideDev(target);
+} else if (mode === undefined) {
+  await bundle();
+} else {
+  throw new Error(`unknown option ${mode}`);
+}

@@ -5,19 +5,25 @@ import type { Express } from 'express';
 import { createCallerResolver } from './callers/resolveCaller';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { createApolloExecution } from './graphql/apolloExecution';
+import { createApolloGateway } from './graphql/apolloGateway';
+import { createApolloServer } from './graphql/apolloServer';
 import { createBrowserTokenResolver } from './graphql/browserTokenResolver';
-import { createApolloServer, createQueryLimits } from './graphql/apolloServer';
-import { buildGatewaySchema } from './graphql/gatewaySchema';
-import { createPassthrough } from './graphql/passthrough';
-import { createSeekGateway, type SeekGateway } from './graphql/seekGateway';
+import { buildGatewaySchema, LOCAL_ROOT_FIELDS } from './graphql/gatewaySchema';
+import { createCors } from './http/cors';
 import { createHttpApp } from './http/createHttpApp';
-import { createRawEntry } from './http/rawEntry';
+import { createEntry } from './http/entry';
 import type { Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestRecorder } from './observability/requestLog';
+import { createPipeline } from './pipeline';
+import { createDocuments } from './pipeline/documents';
+import { createQueryLimits } from './pipeline/limitsShim';
+import { createPersistedQueries } from './pipeline/persistedQueries';
 import { createAuthClient } from './seek/authClient';
-import { createForwarder } from './seek/forwarder';
+import { createForwarder, type Forwarder } from './seek/forwarder';
 import { createHttpClient, type HttpClient } from './seek/httpClient';
+import { createSchemaManager, type SchemaManager } from './seek/schemaManager';
 import {
   introspectSeekSchema,
   loadSeekSchemaWithRetry,
@@ -52,16 +58,16 @@ export interface GatewayDeps {
 
 export interface Gateway {
   /**
-   * The HTTP handler (raw passthrough entry in front of the express app); the caller decides
-   * whether and where it listens: `http.createServer(gateway.app)` or supertest(gateway.app).
+   * The HTTP handler; the caller decides whether and where it listens:
+   * `http.createServer(gateway.app)` or supertest(gateway.app).
    */
   app: RequestListener;
-  /** The express app alone (probes, CORS, Apollo Server). */
+  /** The express app alone (probes, metrics, Sandbox). */
   expressApp: Express;
   partnerTokens: PartnerTokenSource;
   partnerCache: CachedTokenSource;
   browserCache: CachedTokenSource;
-  schema: SeekGateway;
+  schema: SchemaManager;
   sharedStore: SharedStore;
   metrics: Metrics;
   /** Stops polling, Apollo Server, Redis and the SEEK connection pool. Idempotent. */
@@ -77,20 +83,25 @@ export const cacheKeyPrefix = (config: Config) => {
   return `seek-gateway:${environment}:${config.seek.clientId ?? 'none'}`;
 };
 
-/**
- * Builds the whole gateway from its config and dependencies: loads SEEK's schema and starts
- * Apollo Server, but never listens. The entry file (main.ts) and the tests call this.
- */
-export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
-  const { config, logger } = deps;
-  const metrics = deps.metrics ?? createMetrics();
-  const clock = deps.clock ?? systemClock;
+/** What a part of the gateway leaves open; closed in reverse order of creation. */
+type Closer = () => Promise<void> | void;
+
+interface Shared {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  http: HttpClient;
+  closers: Closer[];
+}
+
+/** The partner and browser tokens: the shared cache, the two token sources, the rate limit. */
+const buildTokens = (shared: Shared, sharedStore: SharedStore | undefined) => {
+  const { config, logger, metrics, clock } = shared;
   const { clientId, clientSecret } = config.seek;
   if (!clientId || !clientSecret) throw new Error('createGateway needs SEEK client credentials');
-
-  const http: HttpClient = createHttpClient();
-  const sharedStore =
-    deps.sharedStore ??
+  const store =
+    sharedStore ??
     (config.redis.url
       ? createRedisSharedStore({
           url: config.redis.url,
@@ -99,18 +110,18 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
           metrics,
         })
       : disabledSharedStore);
-  const cipher = createTokenCipher(
-    resolveEncryptionKey({
-      encryptionKey: config.tokenCache.encryptionKey,
-      clientSecret,
-      clientId,
-    }),
-  );
+  shared.closers.push(() => store.close());
   const keyPrefix = cacheKeyPrefix(config);
   const cacheOptions = {
     keyPrefix,
-    store: sharedStore,
-    cipher,
+    store,
+    cipher: createTokenCipher(
+      resolveEncryptionKey({
+        encryptionKey: config.tokenCache.encryptionKey,
+        clientSecret,
+        clientId,
+      }),
+    ),
     clock,
     logger,
     metrics,
@@ -130,9 +141,8 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     // One exchange can take two SEEK calls (a 401 refreshes the partner token and retries).
     lockTtlMs: 2 * config.seek.timeoutMs + config.seek.authTimeoutMs + 2_000,
   });
-
   const authClient = createAuthClient({
-    http,
+    http: shared.http,
     authUrl: config.seek.authUrl,
     audience: config.seek.audience,
     clientId,
@@ -147,7 +157,7 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
   const browserTokens = createBrowserTokenService({
     cache: browserCache,
     partnerTokens,
-    http,
+    http: shared.http,
     browserTokenUrl: config.seek.browserTokenUrl,
     userAgent: config.userAgent,
     timeoutMs: config.seek.timeoutMs,
@@ -158,122 +168,168 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
   const rateLimiter = createRateLimiter({
     limitPerMinute: config.browserTokens.ratePerMinute,
     keyPrefix,
-    store: sharedStore,
+    store,
     clock,
   });
+  return { store, partnerCache, browserCache, partnerTokens, browserTokens, rateLimiter };
+};
+
+type Tokens = ReturnType<typeof buildTokens>;
+
+/** SEEK access: the forwarder and the schema manager (loaded, then polled). */
+const buildSeek = async (shared: Shared, tokens: Tokens, schemaAttempts: number) => {
+  const { config, logger, metrics } = shared;
   const forwarder = createForwarder({
-    http,
+    http: shared.http,
     apiUrl: config.seek.apiUrl,
     userAgent: config.userAgent,
     timeoutMs: config.seek.timeoutMs,
-    partnerTokens,
+    partnerTokens: tokens.partnerTokens,
     metrics,
   });
-  const callers = createCallerResolver({
-    serviceKeys: config.serviceKeys,
-    userJwt:
-      config.auth.issuer && config.auth.audience
-        ? {
-            issuer: config.auth.issuer,
-            audience: config.auth.audience,
-            secret: config.auth.secret,
-            jwksUrl: config.auth.jwksUrl,
-            jwksTimeoutMs: config.auth.jwksTimeoutMs,
-            hirerClaim: config.auth.hirerClaim,
-          }
-        : undefined,
-  });
-
   const gatewayTypeDefs = readGatewayTypeDefs();
-  const browserToken = createBrowserTokenResolver({ service: browserTokens, rateLimiter, config });
+  const browserToken = createBrowserTokenResolver({
+    service: tokens.browserTokens,
+    rateLimiter: tokens.rateLimiter,
+    config,
+  });
   const schemaFile = config.seek.schemaFile;
   const introspect = () =>
     introspectSeekSchema({
-      http,
+      http: shared.http,
       apiUrl: config.seek.apiUrl,
       userAgent: config.userAgent,
       timeoutMs: config.seek.timeoutMs,
-      getPartnerToken: async () => (await partnerTokens.get()).accessToken,
+      getPartnerToken: async () => (await tokens.partnerTokens.get()).accessToken,
     });
-  const schema = createSeekGateway({
+  const schemas = createSchemaManager({
     loadSeekSchema: schemaFile
       ? async () => readSchemaFile(schemaFile)
-      : () => loadSeekSchemaWithRetry(introspect, { attempts: deps.schemaAttempts ?? 5, logger }),
-    buildSchema: (seekSchema) =>
-      buildGatewaySchema({ seekSchema, gatewayTypeDefs, forwarder, browserToken }),
-    forwarder,
+      : () => loadSeekSchemaWithRetry(introspect, { attempts: schemaAttempts, logger }),
+    buildSchema: (seekSchema) => buildGatewaySchema({ seekSchema, gatewayTypeDefs, browserToken }),
     pollMs: config.seek.schemaPollMs,
     logger,
     metrics,
   });
+  await schemas.start();
+  shared.closers.push(() => schemas.stop());
+  return { forwarder, schemas };
+};
 
-  const record = createRequestRecorder({ logger, metrics });
-  const limits = createQueryLimits(config.graphql);
+/** HTTP: Apollo Server (execution, Sandbox), the one pipeline, probes and the entry. */
+const buildHttp = async (
+  shared: Shared,
+  tokens: Tokens,
+  seek: { forwarder: Forwarder; schemas: SchemaManager },
+  sandboxHeaders: Record<string, string> | undefined,
+) => {
+  const { config, logger, metrics } = shared;
   const apollo = createApolloServer({
-    gateway: schema.gateway,
-    config,
-    logger,
-    record,
-    limits,
-    sandboxHeaders: deps.sandboxHeaders,
-  });
-  try {
-    await apollo.start();
-  } catch (error) {
-    await Promise.allSettled([sharedStore.close(), http.close()]);
-    throw error;
-  }
-
-  const passthrough = createPassthrough({
-    currentSchema: schema.current,
-    callers,
-    forwarder,
-    validationRules: limits.validationRules,
+    gateway: createApolloGateway(seek.schemas),
     introspection: config.graphql.introspection,
-    maxTokens: config.graphql.maxTokens,
-    record,
+    sandbox: config.graphql.sandbox,
+    production: config.environment === 'production',
+    logger,
+    sandboxHeaders,
+  });
+  await apollo.start();
+  shared.closers.push(() => apollo.stop());
+
+  const limits = createQueryLimits(config.graphql);
+  const pipeline = createPipeline({
+    currentSchema: () => seek.schemas.current()?.api,
+    callers: createCallerResolver({
+      serviceKeys: config.serviceKeys,
+      userJwt:
+        config.auth.issuer && config.auth.audience
+          ? {
+              issuer: config.auth.issuer,
+              audience: config.auth.audience,
+              secret: config.auth.secret,
+              jwksUrl: config.auth.jwksUrl,
+              jwksTimeoutMs: config.auth.jwksTimeoutMs,
+              hirerClaim: config.auth.hirerClaim,
+            }
+          : undefined,
+    }),
+    documents: createDocuments({
+      parse: limits.parse,
+      limitRules: limits.validationRules,
+      introspection: config.graphql.introspection,
+      localRootFields: LOCAL_ROOT_FIELDS,
+      hideSuggestions: config.environment === 'production',
+    }),
+    persistedQueries: createPersistedQueries(),
+    forwarder: seek.forwarder,
+    execute: createApolloExecution(apollo, seek.forwarder),
+    body: { maxBytes: config.http.maxBodyBytes, timeoutMs: config.http.bodyTimeoutMs },
+    record: createRequestRecorder({ logger, metrics }),
     logger,
   });
   const expressApp = createHttpApp({
     apollo,
-    passthrough,
-    callers,
     readiness: {
-      schemaLoaded: () => schema.current() !== undefined,
-      partnerToken: () => partnerTokens.get(),
-      redisState: () => sharedStore.state,
+      schemaLoaded: () => seek.schemas.current() !== undefined,
+      partnerToken: () => tokens.partnerTokens.get(),
+      redisState: () => tokens.store.state,
       timeoutMs: config.seek.authTimeoutMs,
     },
     metrics,
     logger,
-    corsOrigins: config.http.corsOrigins,
-    maxBodyBytes: config.http.maxBodyBytes,
-    record,
   });
-
-  let stopping: Promise<void> | undefined;
-  const app = createRawEntry({
+  const app = createEntry({
+    pipeline,
     app: expressApp as unknown as RequestListener,
-    passthrough,
-    maxBodyBytes: config.http.maxBodyBytes,
+    cors: createCors(config.http.corsOrigins),
+    sandbox: config.graphql.sandbox,
     logger,
   });
+  return { app, expressApp };
+};
 
-  return {
-    app,
-    expressApp,
-    partnerTokens,
-    partnerCache,
-    browserCache,
-    schema,
-    sharedStore,
-    metrics,
-    stop: () => {
-      stopping ??= (async () => {
-        await apollo.stop();
-        await Promise.allSettled([sharedStore.close(), http.close()]);
-      })();
-      return stopping;
-    },
+/**
+ * Builds the whole gateway from its config and dependencies: loads SEEK's schema and starts
+ * Apollo Server, but never listens. The entry file (main.ts) and the tests call this. Each
+ * part adds what it opens to one list, closed in reverse order by stop(), or at once when a
+ * later part fails to start.
+ */
+export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
+  const shared: Shared = {
+    config: deps.config,
+    logger: deps.logger,
+    metrics: deps.metrics ?? createMetrics(),
+    clock: deps.clock ?? systemClock,
+    http: createHttpClient(),
+    closers: [],
   };
+  shared.closers.push(() => shared.http.close());
+  const closeAll = async () => {
+    for (const close of [...shared.closers].reverse()) {
+      try {
+        await close();
+      } catch {
+        // Closing is best effort: one part failing to close must not keep the others open.
+      }
+    }
+  };
+  try {
+    const tokens = buildTokens(shared, deps.sharedStore);
+    const seek = await buildSeek(shared, tokens, deps.schemaAttempts ?? 5);
+    const { app, expressApp } = await buildHttp(shared, tokens, seek, deps.sandboxHeaders);
+    let stopping: Promise<void> | undefined;
+    return {
+      app,
+      expressApp,
+      partnerTokens: tokens.partnerTokens,
+      partnerCache: tokens.partnerCache,
+      browserCache: tokens.browserCache,
+      schema: seek.schemas,
+      sharedStore: tokens.store,
+      metrics: shared.metrics,
+      stop: () => (stopping ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 };

@@ -9,10 +9,28 @@ export const ErrorCode = {
   Unauthenticated: 'UNAUTHENTICATED',
   /** The caller is known but may not do this (wrong hirer, user JWT on a SEEK operation). */
   Forbidden: 'FORBIDDEN',
-  /** An argument failed validation; SEEK was not asked. */
+  /** An argument or a variable failed validation; SEEK was not asked. */
   BadUserInput: 'BAD_USER_INPUT',
-  /** Malformed HTTP request (body, content type). */
+  /** Malformed HTTP request: body, parameters, CSRF prevention, persisted query hash. */
   BadRequest: 'BAD_REQUEST',
+  /** The request body is larger than MAX_BODY_BYTES. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** The request body did not arrive within HTTP_BODY_TIMEOUT_MS. */
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  /** A method /graphql does not take (PUT…), or a mutation sent by GET. */
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  /** A body that is not JSON, in a charset other than UTF-8, or in an unknown content-encoding. */
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  /** The Accept header names no type the gateway answers in. */
+  NotAcceptable: 'NOT_ACCEPTABLE',
+  /** The document is not valid GraphQL syntax, or has too many tokens. */
+  GraphqlParseFailed: 'GRAPHQL_PARSE_FAILED',
+  /** The document does not validate against SEEK's schema or exceeds a query limit. */
+  GraphqlValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
+  /** operationName names no operation of the document, or it has several and no name was given. */
+  OperationResolutionFailure: 'OPERATION_RESOLUTION_FAILURE',
+  /** An automatic persisted query hash the gateway does not know yet: send the query with it. */
+  PersistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
   /** Too many browser-token exchanges for this user in the current window. */
   RateLimited: 'RATE_LIMITED',
   /** SEEK did not answer within SEEK_TIMEOUT_MS. */
@@ -38,6 +56,16 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   BAD_USER_INPUT: 400,
   BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  REQUEST_TIMEOUT: 408,
+  METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_ACCEPTABLE: 406,
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  OPERATION_RESOLUTION_FAILURE: 400,
+  // Apollo clients read this code from a 200 answer and retry with the full query.
+  PERSISTED_QUERY_NOT_FOUND: 200,
   RATE_LIMITED: 429,
   SEEK_TIMEOUT: 504,
   SEEK_UNAVAILABLE: 502,
@@ -49,14 +77,46 @@ export const httpStatusOf: Record<ErrorCode, number> = {
 };
 
 /**
+ * GraphQL request errors (GraphQL-over-HTTP's term): the request was well-formed but its
+ * document or variables cannot run. Answered 200 for `Accept: application/json` and 400 for
+ * `application/graphql-response+json`, as the GraphQL-over-HTTP specification asks.
+ */
+export const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.GraphqlParseFailed,
+  ErrorCode.GraphqlValidationFailed,
+  ErrorCode.OperationResolutionFailure,
+  ErrorCode.BadUserInput,
+]);
+
+/**
  * An error the gateway raises on purpose: its message is written for the caller and is safe
  * to show (no token, URL or stack). Anything else is masked before it leaves the process.
  */
 export class GatewayError extends GraphQLError {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, ...extra, http: { status: httpStatusOf[code] } } });
+  /** HTTP status when this error fails the whole request. */
+  readonly status: number;
+  /** Extra response headers the refusal needs (Allow, Retry-After). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: Record<string, unknown> = {},
+    options: {
+      headers?: Record<string, string>;
+      locations?: GraphQLError['locations'];
+      source?: GraphQLError['source'];
+      positions?: readonly number[];
+    } = {},
+  ) {
+    super(message, {
+      extensions: { code, ...extra },
+      source: options.source,
+      positions: options.positions,
+    });
     this.code = code;
+    this.status = httpStatusOf[code];
+    this.headers = options.headers;
     this.name = 'GatewayError';
   }
 }
@@ -64,8 +124,10 @@ export class GatewayError extends GraphQLError {
 export const isGatewayError = (error: unknown): error is GatewayError =>
   error instanceof GatewayError;
 
-/** The JSON body of a failed request, as the gateway sends it from outside Apollo Server. */
-export const errorBody = (error: GatewayError, requestId: string): string =>
-  JSON.stringify({
-    errors: [{ message: error.message, extensions: { code: error.code, requestId } }],
-  });
+/** Several errors that fail one request together (a document's validation errors). */
+export class GatewayErrors extends Error {
+  constructor(readonly errors: readonly GatewayError[]) {
+    super(errors[0]?.message ?? 'request refused');
+    this.name = 'GatewayErrors';
+  }
+}

@@ -1,77 +1,81 @@
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 
 import { createGateway, type Gateway } from './app';
+import { keepAliveUntil } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger, describeError, type Logger } from './observability/logger';
-import type { SeekSimulator } from './seek/simulator';
+import type { EmbeddedDefault } from './dev/embedded';
+import { ErrorCode, isGatewayError } from './errors';
+import { createLogger, describeError, scrubSecrets, type Logger } from './observability/logger';
+import { SchemaLoadError } from './seek/schemaSource';
+
+/** A start-up failure whose message is the one line the operator reads: what to fix. */
+class StartupError extends Error {
+  override name = 'StartupError';
+}
 
 /**
- * With no SEEK credentials outside production: start the built-in SEEK simulator, point the
- * config at it, and make a development service key and user JWT for Apollo Sandbox.
+ * Where the embedded default lives: dist/dev.js beside the bundle dist/gateway.js, or
+ * src/dev/embedded.ts when run from source (`npm run dev`, tsx). The path is computed, so esbuild
+ * does not follow it and dist/gateway.js holds none of the simulator's code; the production
+ * image leaves dist/dev.js out.
  */
-const useEmbeddedSimulator = async (config: Config, logger: Logger) => {
-  // Loaded only here: a production gateway never pays for the simulator's code.
-  const { startSeekSimulator } = await import('./seek/simulator');
-  const { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, mintUserJwt, randomJwtSecret, randomServiceKey } =
-    await import('./dev/devCredentials');
-  const simulator = await startSeekSimulator({ audience: config.seek.audience });
-  const serviceKey = config.serviceKeys[0] ?? randomServiceKey();
-  const jwtSecret = config.auth.secret ?? randomJwtSecret();
-  const auth =
-    config.auth.issuer && config.auth.audience
-      ? config.auth
-      : {
-          ...config.auth,
-          issuer: DEV_JWT_ISSUER,
-          audience: DEV_JWT_AUDIENCE,
-          secret: jwtSecret,
-          jwksUrl: undefined,
-        };
-  const embedded: Config = {
-    ...config,
-    serviceKeys: config.serviceKeys.length > 0 ? config.serviceKeys : [serviceKey],
-    auth,
-    seek: {
-      ...config.seek,
-      apiUrl: simulator.graphqlUrl,
-      authUrl: simulator.authUrl,
-      browserTokenUrl: simulator.browserTokenUrl,
-      clientId: simulator.clientId,
-      clientSecret: simulator.clientSecret,
-      clientSecretFile: undefined,
-    },
-  };
-  const hirer = simulator.hirers[0];
-  const userToken =
-    auth.secret && auth.issuer && auth.audience && hirer
-      ? await mintUserJwt({
-          secret: auth.secret,
-          issuer: auth.issuer,
-          audience: auth.audience,
-          userId: 'dev-user-1',
-          hirerIds: [hirer.id],
-          hirerClaim: auth.hirerClaim,
-        })
-      : undefined;
-  // The one place the gateway prints credentials: made-up ones, for the simulator only.
-  logger.info(
-    {
-      mode: 'embedded-simulator',
-      simulator: simulator.url,
-      cache: config.redis.url ? 'redis' : 'memory',
-    },
-    'running on the embedded default: built-in SEEK simulator (set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET to use SEEK)',
+const DEV_ENTRIES = [join(__dirname, 'dev.js'), join(__dirname, 'dev', 'embedded')];
+
+const loadEmbeddedDefault = (): typeof import('./dev/embedded') => {
+  for (const candidate of DEV_ENTRIES) {
+    let resolved: string;
+    try {
+      resolved = require.resolve(candidate);
+    } catch {
+      continue;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(resolved) as typeof import('./dev/embedded');
+  }
+  throw new StartupError(
+    'no SEEK credentials are set and this build has no embedded SEEK simulator (dist/dev.js is not installed). ' +
+      'Set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET (or SEEK_CLIENT_SECRET_FILE), or run the simulator image (Dockerfile target `simulator`).',
   );
-  process.stdout.write(
-    [
-      '',
-      '  Embedded default: SEEK simulator, development credentials (not for production).',
-      `  Service key (Authorization: Bearer …): ${serviceKey}`,
-      userToken ? `  User token for hirer ${hirer?.id}: ${userToken}` : '',
-      '',
-    ].join('\n') + '\n',
-  );
-  return { config: embedded, simulator, sandboxHeaders: { Authorization: `Bearer ${serviceKey}` } };
+};
+
+/** A URL as it may appear in a message: no user info, query or fragment. */
+const shownUrl = (value: string) => {
+  try {
+    const url = new URL(value);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return '(unparseable)';
+  }
+};
+
+const DETAILS_IN_LOG = ' (details in the log)';
+
+const oneLine = (text: string) => scrubSecrets(text).replace(/\s+/g, ' ').trim();
+
+/** The one line a failed start-up prints on stderr: what went wrong and which variable to fix. */
+const startupFailureMessage = (error: unknown, config: Config): string => {
+  if (error instanceof StartupError) return error.message;
+  if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) {
+    const status = /HTTP (\d{3})/.exec(error.message)?.[1];
+    const secret = config.seek.clientSecretFile ? 'SEEK_CLIENT_SECRET_FILE' : 'SEEK_CLIENT_SECRET';
+    return (
+      `SEEK's auth server (SEEK_AUTH_URL ${shownUrl(config.seek.authUrl)}) rejected the client credentials` +
+      `${status ? ` (HTTP ${status})` : ''}. Check SEEK_CLIENT_ID and ${secret}.`
+    );
+  }
+  if (error instanceof SchemaLoadError) {
+    // Its message names the variable to check (SEEK_SCHEMA_FILE, SEEK_API_URL, …); add the URL.
+    return oneLine(error.message)
+      .replace('SEEK_API_URL', `SEEK_API_URL (${shownUrl(config.seek.apiUrl)})`)
+      .replace('SEEK_AUTH_URL', `SEEK_AUTH_URL (${shownUrl(config.seek.authUrl)})`);
+  }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return `cannot listen on HOST ${config.host} PORT ${config.port} (${code}). Set PORT (or HOST) to a free address.`;
+  }
+  if (error instanceof Error) return `${error.name}: ${oneLine(error.message)}${DETAILS_IN_LOG}`;
+  return `${oneLine(String(error))}${DETAILS_IN_LOG}`;
 };
 
 const listen = (gateway: Gateway, config: Config) =>
@@ -83,6 +87,48 @@ const listen = (gateway: Gateway, config: Config) =>
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
   });
+
+/**
+ * Gets a partner token once at start-up, so wrong credentials stop the process now rather than
+ * fail every request later. An auth server that is merely down does not block the start: the
+ * gateway listens, /ready answers 503 until a token comes, and requests retry the exchange.
+ */
+const checkPartnerToken = async (gateway: Gateway, logger: Logger) => {
+  try {
+    await gateway.partnerTokens.get();
+    logger.info('partner token obtained');
+  } catch (error) {
+    if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) throw error;
+    logger.warn(
+      { err: { message: (error as Error).message } },
+      'no partner token at start-up (SEEK_AUTH_URL unreachable?); starting anyway, /ready stays 503 until one is obtained',
+    );
+  }
+};
+
+interface Running {
+  config: Config;
+  gateway: Gateway;
+  server: Server;
+  embedded: EmbeddedDefault | undefined;
+}
+
+const start = async (loaded: Config, logger: Logger): Promise<Running> => {
+  let config = loaded;
+  let embedded: EmbeddedDefault | undefined;
+  if (config.embeddedSimulator) {
+    embedded = await loadEmbeddedDefault().startEmbeddedDefault(config, logger);
+    config = embedded.config;
+  }
+  const gateway = await createGateway({
+    config,
+    logger,
+    sandboxHeaders: embedded?.sandboxHeaders,
+  });
+  await checkPartnerToken(gateway, logger);
+  const server = await listen(gateway, config);
+  return { config, gateway, server, embedded };
+};
 
 const main = async () => {
   let config: Config;
@@ -96,13 +142,26 @@ const main = async () => {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
-  let simulator: SeekSimulator | undefined;
-  let sandboxHeaders: Record<string, string> | undefined;
-  if (config.embeddedSimulator) {
-    ({ config, simulator, sandboxHeaders } = await useEmbeddedSimulator(config, logger));
+  let running: Running;
+  try {
+    // Nothing else may be pending during a retry backoff: this keeps Node up until start-up
+    // has succeeded or failed, so a failure always ends with a message and a non-zero exit.
+    running = await keepAliveUntil(start(config, logger));
+  } catch (error) {
+    const message = startupFailureMessage(error, config);
+    // The log gets the detail (a stack, for the unexpected); stderr gets one line, no stack.
+    logger.fatal(
+      message.endsWith(DETAILS_IN_LOG)
+        ? { reason: message, error: describeError(error) }
+        : { reason: message },
+      'gateway failed to start',
+    );
+    logger.flush();
+    process.stderr.write(`gateway failed to start: ${message}\n`);
+    process.exit(1);
   }
-  const gateway = await createGateway({ config, logger, sandboxHeaders });
-  const server = await listen(gateway, config);
+  const { gateway, server, embedded } = running;
+  config = running.config;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
@@ -143,7 +202,7 @@ const main = async () => {
         await Promise.race([gateway.stop(), deadline]);
         clearTimeout(force);
         logger.info('gateway stopped');
-        await simulator?.close();
+        await embedded?.close();
         logger.info('shutdown complete');
         logger.flush();
         process.exit(0);
@@ -156,6 +215,9 @@ const main = async () => {
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`gateway failed to start: ${JSON.stringify(describeError(error))}\n`);
+  const { type, message } = describeError(error);
+  process.stderr.write(
+    `gateway failed to start: ${String(type)}: ${oneLine(String(message ?? ''))}\n`,
+  );
   process.exit(1);
 });

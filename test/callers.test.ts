@@ -343,7 +343,7 @@ describe('callers at the gateway: an app JWT never reaches SEEK; browser tokens 
     expect(simulator.count('auth')).toBe(0);
     expect(requestLogLines(gw).at(-1)).toMatchObject({
       caller: 'seek-token',
-      lane: 'passthrough',
+      route: 'forward',
       outcome: 'ok',
       status: 200,
     });

@@ -257,12 +257,13 @@ describe('docker-compose.yml (production)', () => {
 describe('docker-compose.simulator.yml (embedded SEEK simulator)', () => {
   const compose = loadCompose('docker-compose.simulator.yml');
 
-  it('runs redis and gateway-sim from the same image as the gateway', () => {
+  it('runs redis and gateway-sim from the Dockerfile simulator target', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['gateway-sim', 'redis']);
     expectRedisStore(compose);
     const sim = service(compose, 'gateway-sim');
-    expect(sim.build).toBe('.');
-    expect(sim.image).toBe(service(loadCompose('docker-compose.yml'), 'gateway').image);
+    // The simulator image is its own target: the production image holds no simulator code.
+    expect(sim.build).toEqual({ context: '.', target: 'simulator' });
+    expect(sim.image).not.toBe(service(loadCompose('docker-compose.yml'), 'gateway').image);
     expect(sim.ports).toContain('4000:4000');
     expectGatewayUsesRedis(compose, 'gateway-sim');
   });

@@ -122,7 +122,7 @@ describe('observability: probes, metrics and logs', () => {
     expect(ready.body.checks.redis).not.toBe('degraded');
   });
 
-  it('logs one line per GraphQL request in both lanes and puts no secret in any log line or response', async () => {
+  it('logs one line per GraphQL request on every route and puts no secret in any log line or response', async () => {
     const app = gw.gateway.app;
     const userToken = await userJwt({ hirerIds: [FAKE_LTD] });
     const forgedUserToken = await userJwt({
@@ -140,7 +140,7 @@ describe('observability: probes, metrics and logs', () => {
       response: request.Response;
       caller: string;
       operationName?: string;
-      lane: string;
+      route: string;
       upstreamStatus?: number;
     }> = [];
     const bodies: string[] = [];
@@ -156,7 +156,7 @@ describe('observability: probes, metrics and logs', () => {
       response: serviceQuery,
       caller: 'service',
       operationName: 'Self',
-      lane: 'passthrough',
+      route: 'forward',
       upstreamStatus: 200,
     });
     const serviceGet = await request(app)
@@ -169,7 +169,7 @@ describe('observability: probes, metrics and logs', () => {
       response: serviceGet,
       caller: 'service',
       operationName: 'SelfGet',
-      lane: 'apollo',
+      route: 'forward',
       upstreamStatus: 200,
     });
 
@@ -190,7 +190,7 @@ describe('observability: probes, metrics and logs', () => {
       response: exchange,
       caller: 'user',
       operationName: 'Exchange',
-      lane: 'apollo',
+      route: 'execute',
     });
 
     // A service asking for a browser token for an end user.
@@ -206,7 +206,7 @@ describe('observability: probes, metrics and logs', () => {
       response: serviceExchange,
       caller: 'service',
       operationName: 'ServiceExchange',
-      lane: 'apollo',
+      route: 'execute',
     });
 
     // The browser token as a bearer on `self`, and in a variable.
@@ -220,7 +220,7 @@ describe('observability: probes, metrics and logs', () => {
       response: bearerSelf,
       caller: 'seek-token',
       operationName: 'Hirer',
-      lane: 'passthrough',
+      route: 'forward',
       upstreamStatus: 200,
     });
     const tokenInVariable = await request(app)
@@ -235,7 +235,7 @@ describe('observability: probes, metrics and logs', () => {
       response: tokenInVariable,
       caller: 'service',
       operationName: 'Currencies',
-      lane: 'passthrough',
+      route: 'forward',
       upstreamStatus: 200,
     });
     const bearerApollo = await request(app)
@@ -247,7 +247,7 @@ describe('observability: probes, metrics and logs', () => {
       response: bearerApollo,
       caller: 'seek-token',
       operationName: 'HirerApollo',
-      lane: 'apollo',
+      route: 'forward',
       upstreamStatus: 200,
     });
 
@@ -260,7 +260,7 @@ describe('observability: probes, metrics and logs', () => {
       response: anonymous,
       caller: 'anonymous',
       operationName: 'Anonymous',
-      lane: 'apollo',
+      route: 'refused',
     });
 
     // A JWT from another issuer is taken as a SEEK token, and SEEK rejects it.
@@ -273,7 +273,7 @@ describe('observability: probes, metrics and logs', () => {
       response: foreign,
       caller: 'seek-token',
       operationName: 'Foreign',
-      lane: 'passthrough',
+      route: 'forward',
       upstreamStatus: 200,
     });
 
@@ -286,12 +286,12 @@ describe('observability: probes, metrics and logs', () => {
     expect(forged.status).toBe(401);
     expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(simulator.requests.length).toBe(before);
-    expected.push({ response: forged, caller: 'invalid', operationName: 'Forged', lane: 'apollo' });
+    expected.push({ response: forged, caller: 'unknown', operationName: 'Forged', route: 'refused' });
 
     const responses = expected.map((entry) => entry.response);
     for (const response of responses) bodies.push(response.text);
 
-    // One log line per request, in both lanes, with what an operator needs.
+    // One log line per request, on every route, with what an operator needs.
     const lines = parseLines(gw);
     for (const entry of expected) {
       const requestId = entry.response.headers['x-request-id'] as string;
@@ -304,7 +304,7 @@ describe('observability: probes, metrics and logs', () => {
         requestId,
         caller: entry.caller,
         operationName: entry.operationName,
-        lane: entry.lane,
+        route: entry.route,
         status: entry.response.status,
       });
       expect(line.durationMs).toEqual(expect.any(Number));

@@ -32,29 +32,32 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export const createUserJwtVerifier = (options: UserJwtOptions) => {
   // Loaded only when user JWTs are configured: a service-only gateway starts faster without it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createRemoteJWKSet, decodeJwt, jwtVerify } = require('jose') as typeof import('jose');
+  const { createRemoteJWKSet, jwtVerify } = require('jose') as typeof import('jose');
   const key: Uint8Array | JWTVerifyGetKey = options.secret
     ? new TextEncoder().encode(options.secret)
     : createRemoteJWKSet(new URL(options.jwksUrl as string), {
         timeoutDuration: options.jwksTimeoutMs,
         cooldownDuration: 30_000,
       });
-  const ourIssuer = withoutTrailingSlash(options.issuer);
+  const ourIssuer = looseIssuer(options.issuer);
   // The allowlist is what stops `alg: none` and algorithm-swapping tokens.
   const algorithms = options.secret ? ['HS256'] : ['RS256', 'ES256'];
 
   return {
-    /** True when the token is a JWT whose unverified `iss` is ours: it must never reach SEEK. */
     /**
-     * True when the token, unverified, claims our issuer (a trailing slash either way counts as
-     * the same issuer). Such a token must never reach SEEK; verification then accepts only the
-     * exact issuer and audience.
+     * True when the token, unverified, looks like a JWT that claims our issuer: its second
+     * dot-separated segment decodes to a JSON object whose `iss` is ours, compared without
+     * case and trailing slashes, whatever else is wrong with the token (a trailing `.`, an extra
+     * segment, a bad signature). Such a token must never reach SEEK; verification then accepts
+     * only the exact issuer and audience.
      */
     claimsOurIssuer(token: string): boolean {
-      if (token.split('.').length !== 3) return false;
+      const payload = token.split('.', 3)[1];
+      if (!payload) return false;
       try {
-        const { iss } = decodeJwt(token);
-        return typeof iss === 'string' && withoutTrailingSlash(iss) === ourIssuer;
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+        const iss = (claims as { iss?: unknown } | null)?.iss;
+        return typeof iss === 'string' && looseIssuer(iss) === ourIssuer;
       } catch {
         return false;
       }
@@ -91,4 +94,5 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
   };
 };
 
-const withoutTrailingSlash = (value: string) => value.replace(/\/+$/, '');
+/** An issuer as compared for "claims to be ours": no case, no trailing slashes, no spaces. */
+const looseIssuer = (value: string) => value.trim().replace(/\/+$/, '').toLowerCase();

@@ -2,7 +2,6 @@ import { addResolversToSchema } from '@graphql-tools/schema';
 import type { ExecutionRequest, ExecutionResult } from '@graphql-tools/utils';
 import { extendSchema, parse, print, type GraphQLSchema } from 'graphql';
 
-import { parseSeekResult, type Forwarder } from '../seek/forwarder';
 import type { BrowserTokenArgs } from './browserTokenResolver';
 import type { GatewayContext } from './context';
 import type { BrowserToken } from '../tokens/browserTokens';
@@ -10,7 +9,6 @@ import type { BrowserToken } from '../tokens/browserTokens';
 export interface GatewaySchemaParts {
   seekSchema: GraphQLSchema;
   gatewayTypeDefs: string;
-  forwarder: Forwarder;
   browserToken: (
     source: unknown,
     args: BrowserTokenArgs,
@@ -39,18 +37,13 @@ export interface GatewaySchema {
 export const buildGatewaySchema = (parts: GatewaySchemaParts): GatewaySchema => {
   const executor = async (request: ExecutionRequest): Promise<ExecutionResult> => {
     const context = request.context as GatewayContext;
-    const result = await parts.forwarder.forward({
+    const forwarded = await context.forward({
       query: print(request.document),
       operationName: request.operationName,
-      variables: request.variables,
+      variables: request.variables as Record<string, unknown> | undefined,
       isMutation: request.operationType === 'mutation',
-      caller: context.caller,
-      requestId: context.requestId,
-      sessionId: context.sessionId,
-      acceptLanguage: context.acceptLanguage,
     });
-    context.upstreamStatus = result.upstreamStatus;
-    return parseSeekResult(result.body);
+    return forwarded.result as ExecutionResult;
   };
   const typeDefs = parts.seekSchema.getMutationType()
     ? parts.gatewayTypeDefs

@@ -62,8 +62,12 @@ export const describeError = (error: unknown): Record<string, unknown> => {
   return { type: typeof error };
 };
 
-/** Bearer values and JWT-shaped strings never reach a log line, even inside a message. */
+/**
+ * Bearer values, JWT-shaped strings and the user:password of URLs never reach a log line,
+ * even inside a message.
+ */
 export const scrubSecrets = (text: string): string =>
   text
     .replace(/Bearer\s+[^\s"']+/gi, 'Bearer [redacted]')
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"']*@/gi, '$1[redacted]@')
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted-jwt]');

@@ -5,6 +5,8 @@ import type { Metrics } from './metrics';
 
 export interface RequestRecord {
   requestId: string;
+  method: string;
+  /** The caller's kind, or `unknown` when the request was refused before it was resolved. */
   callerKind: string;
   operationName: string | null | undefined;
   operationType: string | undefined;
@@ -13,12 +15,12 @@ export interface RequestRecord {
   httpStatus: number;
   upstreamStatus: number | undefined;
   durationMs: number;
-  /** passthrough: SEEK-only operation served before Apollo; apollo: through Apollo Server. */
-  lane: 'passthrough' | 'apollo';
+  /** forward: SEEK-only, sent to SEEK as it is; execute: run by the gateway; refused: never run. */
+  route: 'forward' | 'execute' | 'refused';
   errorCodes?: string[];
 }
 
-/** One JSON log line and one histogram sample per GraphQL request, whichever lane served it. */
+/** One JSON log line and one histogram sample per GraphQL request, whatever its outcome. */
 export const createRequestRecorder = (options: { logger: Logger; metrics: Metrics }) => {
   const { metrics } = options;
   // The request line is built here from known fields only (ids, kinds, names, statuses, times),
@@ -45,6 +47,7 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
     logger.info(
       {
         requestId: record.requestId,
+        method: record.method,
         caller: record.callerKind,
         operationName: loggableName(record.operationName),
         operationType: record.operationType,
@@ -52,7 +55,7 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
         status: record.httpStatus,
         upstreamStatus: record.upstreamStatus,
         durationMs: Math.round(record.durationMs * 100) / 100,
-        lane: record.lane,
+        route: record.route,
         errorCodes: record.errorCodes,
       },
       'graphql request',

@@ -1,5 +1,3 @@
-import type { ExecutionResult } from 'graphql';
-
 import type { Caller } from '../callers/caller';
 import { sleep } from '../clock';
 import { ErrorCode, GatewayError } from '../errors';
@@ -18,14 +16,10 @@ export interface ForwardRequest {
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
   isMutation: boolean;
-  caller: Caller;
+  /** Only callers SEEK may see: the pipeline refuses users and anonymous callers before. */
+  caller: Extract<Caller, { kind: 'service' } | { kind: 'seek-token' }>;
   /** Fresh UUID per client request: X-Request-Id to SEEK and the request id in our logs. */
   requestId: string;
-  /**
-   * The client's JSON body, byte for byte, when it holds nothing but query, operationName and
-   * variables: sent as is, instead of serialising the same three fields again.
-   */
-  rawBody?: Buffer;
   /** The caller's X-Session-Id and Accept-Language, passed on only when the caller sent them. */
   sessionId: string | undefined;
   acceptLanguage: string | undefined;
@@ -34,6 +28,8 @@ export interface ForwardRequest {
 export interface ForwardResult {
   /** SEEK's GraphQL response, byte for byte. */
   body: Buffer;
+  /** The same, parsed and checked to be a GraphQL response. */
+  result: SeekResult;
   upstreamStatus: number;
 }
 
@@ -50,66 +46,55 @@ export interface ForwarderOptions {
 /** Statuses worth one more try for a query: the request never ran or SEEK asked us to wait. */
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 const RETRY_BACKOFF_MS = 100;
-const UNAUTHENTICATED_MARKER = Buffer.from('"UNAUTHENTICATED"');
 
-const firstNonSpace = (body: Buffer, fromEnd: boolean): number => {
-  for (let step = 0; step < body.length; step += 1) {
-    const byte = body[fromEnd ? body.length - 1 - step : step] as number;
-    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;
-  }
-  return -1;
-};
+/** A GraphQL response as SEEK sends it: `data` and/or `errors`, maybe `extensions`. */
+export interface SeekResult {
+  data?: Record<string, unknown> | null;
+  errors?: ReadonlyArray<{ message?: unknown; extensions?: { code?: unknown } }>;
+  extensions?: Record<string, unknown>;
+}
+
 /**
- * A cheap check that the body is a JSON object. The bytes go back to the caller untouched, so
- * a full parse of a 1 MB answer would cost more than the hop itself.
+ * SEEK's body as a GraphQL response, or SEEK_BAD_RESPONSE: it must be a JSON object with
+ * `data` (an object or null) and/or `errors` (an array). Anything else (not JSON, `{"foo":1}`,
+ * an array) is never passed on as if SEEK had answered.
  */
-export const looksLikeJsonObject = (body: Buffer) =>
-  firstNonSpace(body, false) === 0x7b && firstNonSpace(body, true) === 0x7d;
-
-/** SEEK's answer as a GraphQL result, for the lanes that execute; garbage is SEEK_BAD_RESPONSE. */
-export const parseSeekResult = (body: Buffer): ExecutionResult => {
+export const parseSeekResult = (body: Buffer, status: number): SeekResult => {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
     parsed = undefined;
   }
-  if (
-    typeof parsed !== 'object' ||
-    parsed === null ||
-    Array.isArray(parsed) ||
-    !('data' in parsed || 'errors' in parsed)
-  ) {
+  const result = parsed as SeekResult | undefined;
+  const valid =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    ('data' in parsed || 'errors' in parsed) &&
+    (result?.data === undefined ||
+      result.data === null ||
+      (typeof result.data === 'object' && !Array.isArray(result.data))) &&
+    (result?.errors === undefined || Array.isArray(result.errors));
+  if (!valid) {
     throw new GatewayError(
       ErrorCode.SeekBadResponse,
-      'SEEK answered with a body that is not a GraphQL response',
+      `SEEK answered with a body that is not a GraphQL response (HTTP ${status})`,
+      { upstreamStatus: status },
     );
   }
-  return parsed as ExecutionResult;
+  return result as SeekResult;
 };
 
 /**
- * SEEK refused the whole request for its token (HTTP 401, or 200 with UNAUTHENTICATED and no
- * data): nothing ran, so a new partner token and one retry are safe, mutations included. A
+ * SEEK refused the whole request for its token (200 with UNAUTHENTICATED and no data):
+ * nothing ran, so a new partner token and one retry are safe, mutations included. A
  * field-level UNAUTHENTICATED next to data is SEEK's answer and goes back as it is.
  */
-const refusedAsUnauthenticated = (response: UpstreamResponse): boolean => {
-  if (response.status === 401) return true;
-  if (response.status !== 200 || response.body.indexOf(UNAUTHENTICATED_MARKER) === -1) return false;
-  try {
-    const parsed = JSON.parse(response.body.toString('utf8')) as {
-      data?: unknown;
-      errors?: Array<{ extensions?: { code?: unknown } }>;
-    };
-    return (
-      (parsed.data === undefined || parsed.data === null) &&
-      Array.isArray(parsed.errors) &&
-      parsed.errors.some((error) => error?.extensions?.code === 'UNAUTHENTICATED')
-    );
-  } catch {
-    return false;
-  }
-};
+const refusedAsUnauthenticated = (result: SeekResult): boolean =>
+  (result.data === undefined || result.data === null) &&
+  Array.isArray(result.errors) &&
+  result.errors.some((error) => error?.extensions?.code === 'UNAUTHENTICATED');
 
 const retryAfterMs = (response: UpstreamResponse): number => {
   const header = response.headers['retry-after'];
@@ -192,26 +177,23 @@ export const createForwarder = (options: ForwarderOptions) => {
       });
     }
     const contentType = response.headers['content-type'];
-    const isJson = typeof contentType === 'string' && contentType.includes('json');
-    if (!isJson || !looksLikeJsonObject(response.body)) {
+    if (typeof contentType !== 'string' || !contentType.includes('json')) {
       throw new GatewayError(
         ErrorCode.SeekBadResponse,
         `SEEK answered with a body that is not a GraphQL response (HTTP ${status})`,
-        {
-          upstreamStatus: status,
-        },
+        { upstreamStatus: status },
       );
     }
     // SEEK reports failures as HTTP 200 with errors[]; other 4xx with a GraphQL body (e.g. a
     // validation error) are passed on as they are.
-    return { body: response.body, upstreamStatus: status };
+    return { body: response.body, result: parseSeekResult(response.body, status), upstreamStatus: status };
   };
 
   return {
     async forward(request: ForwardRequest): Promise<ForwardResult> {
-      const body =
-        request.rawBody ??
-        JSON.stringify({
+      // Serialised from the fields the gateway validated, never the caller's bytes: what SEEK
+      // runs is exactly what was checked.
+      const body = JSON.stringify({
           query: request.query,
           operationName: request.operationName ?? undefined,
           variables: request.variables ?? undefined,
@@ -225,25 +207,16 @@ export const createForwarder = (options: ForwarderOptions) => {
           case 'service': {
             const partner = await partnerTokens.get();
             const response = await sendWithRetry(body, partner.accessToken, request);
-            if (refusedAsUnauthenticated(response)) {
+            const first = response.status === 401 ? undefined : toResult(response);
+            if (first === undefined || refusedAsUnauthenticated(first.result)) {
               // SEEK revoked or expired the token before we expected: one fresh token, one more
               // call, and no further retries on top of it.
               await partnerTokens.invalidate(partner.accessToken);
               const fresh = await partnerTokens.get();
               return toResult(await send(body, fresh.accessToken, request));
             }
-            return toResult(response);
+            return first;
           }
-          case 'user':
-            throw new GatewayError(
-              ErrorCode.Forbidden,
-              'A user token cannot call SEEK directly: ask the browserToken mutation for a browser token and send that instead',
-            );
-          case 'anonymous':
-            throw new GatewayError(
-              ErrorCode.Unauthenticated,
-              'Send Authorization: Bearer <credential> to call SEEK operations',
-            );
         }
       } catch (error) {
         if (error instanceof UpstreamFailure) {

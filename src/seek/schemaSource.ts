@@ -8,9 +8,11 @@ import {
   getIntrospectionQuery,
   type GraphQLSchema,
   type IntrospectionQuery,
+  validateSchema,
 } from 'graphql';
 
 import { sleep } from '../clock';
+import { ErrorCode, isGatewayError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { HttpClient } from './httpClient';
 
@@ -34,6 +36,12 @@ const fingerprintOf = (source: string | Buffer) =>
 
 export class SchemaLoadError extends Error {
   override name = 'SchemaLoadError';
+  /** True when asking again cannot help (a refusal, not an outage): no retry. */
+  readonly permanent: boolean;
+  constructor(message: string, options: { permanent?: boolean } = {}) {
+    super(message);
+    this.permanent = options.permanent ?? false;
+  }
 }
 
 const INTROSPECTION_QUERY = getIntrospectionQuery({
@@ -64,13 +72,23 @@ export const introspectSeekSchema = async (options: IntrospectOptions): Promise<
     }
     return { status: response.status, parsed };
   };
+  const refused = (answer: typeof parsed) =>
+    !answer.data && answer.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED');
   let { status, parsed } = await ask(undefined);
-  if (
-    !parsed.data &&
-    parsed.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED') &&
-    options.getPartnerToken
-  ) {
+  if (refused(parsed)) {
+    if (!options.getPartnerToken) {
+      throw new SchemaLoadError(
+        'SEEK refused introspection without a token; set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET so the partner token is used',
+        { permanent: true },
+      );
+    }
     ({ status, parsed } = await ask(await options.getPartnerToken()));
+    if (refused(parsed)) {
+      throw new SchemaLoadError(
+        'SEEK refused introspection with the partner token too (UNAUTHENTICATED); check SEEK_AUDIENCE, SEEK_CLIENT_ID and SEEK_CLIENT_SECRET',
+        { permanent: true },
+      );
+    }
   }
   if (!parsed.data?.__schema) {
     throw new SchemaLoadError(`SEEK answered introspection without a schema (HTTP ${status})`);
@@ -86,7 +104,12 @@ export const readSchemaFile = (path: string): LoadedSchema => {
   try {
     const sdl = readFileSync(path, 'utf8');
     // noLocation: the schema keeps its AST; source positions would double its memory for nothing.
-    return { schema: buildSchema(sdl, { noLocation: true }), fingerprint: fingerprintOf(sdl) };
+    const schema = buildSchema(sdl, { noLocation: true });
+    // SDL that parses can still be an unusable schema (no Query type, for one): report it here,
+    // naming the file, rather than later from somewhere that does not.
+    const problems = validateSchema(schema);
+    if (problems.length > 0) throw new Error(problems.map((problem) => problem.message).join('; '));
+    return { schema, fingerprint: fingerprintOf(sdl) };
   } catch (error) {
     throw new SchemaLoadError(
       `SEEK_SCHEMA_FILE ${path} could not be loaded: ${(error as Error).message}`,
@@ -94,13 +117,33 @@ export const readSchemaFile = (path: string): LoadedSchema => {
   }
 };
 
+/** Introspection attempts at start-up and in `npm run schema:pull` (README: "5 attempts"). */
+export const SCHEMA_ATTEMPTS = 5;
+
+/** Waits before introspection attempt `attempt + 1`: 250 ms, doubling, at most 4 s. */
+export const schemaRetryBackoffMs = (attempt: number) => Math.min(250 * 2 ** (attempt - 1), 4_000);
+
+const API_ADVICE =
+  'Check SEEK_API_URL, or set SEEK_SCHEMA_FILE to a schema saved with `npm run schema:pull`.';
+const AUTH_ADVICE = 'Check SEEK_AUTH_URL (SEEK asked for a partner token to introspect).';
+
 /**
  * Introspects with bounded retries and a clear final error. The result is never cached as a
  * failed promise: each call starts afresh, so a SEEK that was down at boot can be retried.
+ *
+ * The backoff keeps the process alive: at start-up it is the only thing pending, and an
+ * unreferenced timer there let Node exit (code 0) after the first attempt. A refusal is not
+ * retried: rejected client credentials (SEEK_AUTH_REJECTED, thrown as it is) and a permanent
+ * SchemaLoadError.
  */
 export const loadSeekSchemaWithRetry = async (
   introspect: () => Promise<LoadedSchema>,
-  options: { attempts: number; logger: Logger },
+  options: {
+    attempts: number;
+    logger: Logger;
+    /** The final message's advice when SEEK could not be asked (default: check SEEK_API_URL). */
+    advice?: string;
+  },
 ): Promise<LoadedSchema> => {
   let lastError: unknown;
   for (let attempt = 1; attempt <= options.attempts; attempt += 1) {
@@ -109,15 +152,20 @@ export const loadSeekSchemaWithRetry = async (
     } catch (error) {
       lastError = error;
       options.logger.warn(
-        { attempt, err: { message: (error as Error).message } },
+        { attempt, attempts: options.attempts, err: { message: (error as Error).message } },
         'SEEK schema introspection failed',
       );
-      if (attempt < options.attempts) await sleep(Math.min(250 * 2 ** (attempt - 1), 4_000));
+      if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) throw error;
+      if (error instanceof SchemaLoadError && error.permanent) throw error;
+      if (attempt < options.attempts)
+        await sleep(schemaRetryBackoffMs(attempt), { keepAlive: true });
     }
   }
   throw new SchemaLoadError(
     `Could not load SEEK's schema after ${options.attempts} attempts: ${(lastError as Error).message}. ` +
-      'Check SEEK_API_URL, or set SEEK_SCHEMA_FILE to a schema saved with `npm run schema:pull`.',
+      (isGatewayError(lastError) && lastError.code === ErrorCode.SeekAuthUnavailable
+        ? AUTH_ADVICE
+        : (options.advice ?? API_ADVICE)),
   );
 };
 

@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
+import { decodeEncryptionKey } from '../../config/encryptionKey';
+
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -38,14 +40,6 @@ export const createTokenCipher = (secretKey: Buffer): TokenCipher => {
       }
     },
   };
-};
-
-/** 64 hex characters or strict base64 of exactly 32 bytes; undefined for anything else. */
-export const decodeEncryptionKey = (value: string): Buffer | undefined => {
-  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
-  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return undefined;
-  const key = Buffer.from(value, 'base64');
-  return key.length === 32 ? key : undefined;
 };
 
 /**

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+import { authGroup } from './groups/auth';
+import { browserTokensGroup } from './groups/browserTokens';
+import { graphqlGroup } from './groups/graphql';
+import { httpGroup } from './groups/http';
+import { loggingGroup } from './groups/logging';
+import { redisGroup } from './groups/redis';
+import { seekGroup } from './groups/seek';
+import { serverGroup } from './groups/server';
+import { serviceKeysGroup } from './groups/serviceKeys';
+import { tokenCacheGroup } from './groups/tokenCache';
+
+/**
+ * One schema per group; each reads its own variables from the environment object (a rule
+ * that depends on production reads NODE_ENV itself) and yields that group's part of Config.
+ * A rule between variables runs once the values it reads are well formed, whatever the
+ * rest holds, so one start-up attempt reports every problem it can.
+ */
+const groups = {
+  server: serverGroup,
+  seek: seekGroup,
+  redis: redisGroup,
+  tokenCache: tokenCacheGroup,
+  serviceKeys: serviceKeysGroup,
+  auth: authGroup,
+  browserTokens: browserTokensGroup,
+  http: httpGroup,
+  graphql: graphqlGroup,
+  logging: loggingGroup,
+};
+
+/** Every environment variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = [
+  ...new Set(Object.values(groups).flatMap((group) => Object.keys(group.in.shape))),
+];
+
+/** Every group parses the same environment object. */
+const eachGroupReads = (env: unknown) =>
+  Object.fromEntries(Object.keys(groups).map((name) => [name, env]));
+
+export const configSchema = z
+  .preprocess(eachGroupReads, z.object(groups))
+  .transform(({ server, seek, logging, ...rest }) => ({
+    environment: server.environment,
+    port: server.port,
+    host: server.host,
+    /** True when no SEEK credentials are set outside production: run on the built-in simulator. */
+    embeddedSimulator: server.environment !== 'production' && !seek.clientId,
+    seek,
+    redis: rest.redis,
+    tokenCache: rest.tokenCache,
+    serviceKeys: rest.serviceKeys,
+    auth: rest.auth,
+    browserTokens: rest.browserTokens,
+    http: rest.http,
+    graphql: rest.graphql,
+    userAgent: server.userAgent,
+    logLevel: logging.level,
+  }));
+
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,56 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
+import { describeError, type Logger } from '../observability/logger';
+import type { Pipeline } from '../pipeline';
+import { prefersHtml } from '../pipeline/negotiate';
+
+export interface EntryOptions {
+  pipeline: Pipeline;
+  /** Probes, metrics and the Sandbox page. */
+  app: RequestListener;
+  cors: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  /** Sandbox is served (a browser's GET of /graphql goes to the express app). */
+  sandbox: boolean;
+  logger: Logger;
+}
+
+const isGraphqlPath = (url: string | undefined) =>
+  url === '/graphql' || (url !== undefined && url.startsWith('/graphql?'));
+
+/**
+ * The gateway's HTTP handler: every request to /graphql goes to the one pipeline (after CORS
+ * when a browser sends it), except a browser opening the page, which gets Sandbox. Anything
+ * else is the express app's.
+ */
+export const createEntry = (options: EntryOptions): RequestListener => {
+  const { pipeline, logger } = options;
+  const toPipeline = (req: IncomingMessage, res: ServerResponse) => {
+    pipeline.handle(req, res).catch((error: unknown) => {
+      // handle() answers every error itself; this is the last resort should that fail.
+      logger.error({ err: describeError(error) }, 'pipeline failed');
+      if (!res.headersSent) res.destroy();
+    });
+  };
+  return (req, res) => {
+    if (!isGraphqlPath(req.url)) return options.app(req, res);
+    if (
+      options.sandbox &&
+      req.method === 'GET' &&
+      !req.url?.includes('?') &&
+      prefersHtml(req.headers.accept)
+    )
+      return options.app(req, res);
+    // A request from a server has no Origin: no CORS headers to add, no preflight to answer.
+    if (req.headers.origin === undefined && req.method !== 'OPTIONS') return toPipeline(req, res);
+    options.cors(req, res, () => {
+      if (req.method === 'OPTIONS') {
+        // A preflight cors() let through (an origin it does not allow) or an OPTIONS without
+        // Origin: nothing to run.
+        res.writeHead(204, { 'content-length': '0' });
+        res.end();
+        return;
+      }
+      toPipeline(req, res);
+    });
+  };
+};

@@ -1,0 +1,102 @@
+import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+
+import { REQUEST_ERROR_CODES, type GatewayError } from '../errors';
+import type { ForwardResult } from '../seek/forwarder';
+import { BodyRefusal } from './body';
+import { CONTENT_TYPE_OF } from './negotiate';
+import type { RequestState } from './state';
+
+const JSON_CONTENT_TYPE = CONTENT_TYPE_OF['application/json'];
+
+/** Stage 8, the one writer: every answer of /graphql leaves through `send`. */
+const send = (
+  state: RequestState,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  extraHeaders?: Readonly<Record<string, string>>,
+  closeAfter = false,
+) => {
+  const { req, res } = state;
+  state.status = status;
+  if (res.headersSent || res.destroyed) return;
+  // A request whose body was not read to the end (a refusal before or while reading it): the
+  // connection is not reused, so nothing more of that body is read.
+  const close = closeAfter || !req.complete;
+  res.writeHead(status, {
+    ...extraHeaders,
+    'content-type': contentType,
+    'content-length': String(Buffer.byteLength(body)),
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(body);
+  if (close) res.once('finish', () => req.destroy());
+};
+
+const codeOf = (error: { extensions?: { code?: unknown } | undefined }) =>
+  String(error.extensions?.code ?? 'UNKNOWN');
+
+/** SEEK's answer, byte for byte, with SEEK's status and the negotiated media type. */
+export const writeSeekAnswer = (state: RequestState, forwarded: ForwardResult) => {
+  const { result } = forwarded;
+  state.upstreamStatus = forwarded.upstreamStatus;
+  state.hadData = result.data !== undefined && result.data !== null;
+  state.errorCodes = result.errors?.length ? result.errors.map(codeOf) : undefined;
+  send(state, forwarded.upstreamStatus, CONTENT_TYPE_OF[state.mediaType], forwarded.body);
+};
+
+/**
+ * A result the gateway executed (browserToken, introspection, mixed operations). When the
+ * operation failed as a whole with one of the gateway's errors, its status (401, 403, 429,
+ * 502 …) is the answer's; otherwise 200, as for any executed operation.
+ */
+export const writeExecutionResult = (
+  state: RequestState,
+  result: FormattedExecutionResult,
+  gatewayErrorStatus: number | undefined,
+) => {
+  const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
+  const failedWhole = result.data === undefined || result.data === null;
+  state.hadData = !failedWhole;
+  state.errorCodes = errors?.length ? errors.map(codeOf) : undefined;
+  const status = errors?.length && failedWhole && gatewayErrorStatus ? gatewayErrorStatus : 200;
+  const body = JSON.stringify({ ...(errors ? { errors } : {}), ...withoutErrors(result) });
+  send(state, status, CONTENT_TYPE_OF[state.mediaType], body);
+};
+
+/**
+ * The gateway's refusals and GraphQL request errors. A request error (the document or its
+ * variables cannot run) is 200 for application/json and 400 for
+ * application/graphql-response+json, as GraphQL over HTTP asks; any other refusal has the
+ * status of its code and is always application/json.
+ */
+export const writeErrors = (state: RequestState, errors: readonly GatewayError[]) => {
+  const first = errors[0];
+  if (!first) throw new Error('writeErrors needs at least one error');
+  const requestError = REQUEST_ERROR_CODES.has(first.code);
+  const status = requestError
+    ? state.mediaType === 'application/json'
+      ? 200
+      : 400
+    : first.status;
+  state.hadData = false;
+  state.errorCodes = errors.map((error) => error.code);
+  const body = JSON.stringify({
+    errors: errors.map((error) => withRequestId(error.toJSON(), state.requestId)),
+  });
+  send(
+    state,
+    status,
+    requestError || status === 200 ? CONTENT_TYPE_OF[state.mediaType] : JSON_CONTENT_TYPE,
+    body,
+    first.headers,
+    first instanceof BodyRefusal,
+  );
+};
+
+const withRequestId = (error: GraphQLFormattedError, requestId: string): GraphQLFormattedError => ({
+  ...error,
+  extensions: { ...error.extensions, requestId },
+});
+
+const withoutErrors = ({ errors: _errors, ...rest }: FormattedExecutionResult) => rest;

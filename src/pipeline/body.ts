@@ -1,0 +1,120 @@
+import type { IncomingMessage } from 'node:http';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+
+import { ErrorCode, GatewayError } from '../errors';
+
+export interface BodyLimits {
+  /** Largest body accepted, after decoding (MAX_BODY_BYTES). */
+  maxBytes: number;
+  /** Time allowed for the whole body to arrive (HTTP_BODY_TIMEOUT_MS). */
+  timeoutMs: number;
+}
+
+/** A refusal after which the rest of the request is not worth reading: answer, then close. */
+export class BodyRefusal extends GatewayError {
+  override name = 'BodyRefusal';
+}
+
+const tooLarge = () =>
+  // The limit itself is not quoted: configured limits are not told to callers.
+  new BodyRefusal(ErrorCode.PayloadTooLarge, 'The request body is too large');
+
+const decoderFor = (encoding: string | undefined): Transform | undefined => {
+  switch (encoding?.trim().toLowerCase()) {
+    case undefined:
+    case '':
+    case 'identity':
+      return undefined;
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      throw new BodyRefusal(
+        ErrorCode.UnsupportedMediaType,
+        'Content-Encoding must be gzip, deflate, br or identity',
+      );
+  }
+};
+
+/**
+ * Reads the whole request body within the size and time limits, decoding gzip, deflate and
+ * br (the limit applies to the decoded bytes, so a small compressed bomb is refused too).
+ * The same reader serves every entry, so a body past the limit is refused the same way
+ * whether it is declared or chunked, from a browser or a server.
+ */
+export const readBody = (req: IncomingMessage, limits: BodyLimits): Promise<Buffer> => {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limits.maxBytes) {
+    return Promise.reject(tooLarge());
+  }
+  let decoder: Transform | undefined;
+  try {
+    decoder = decoderFor(req.headers['content-encoding']);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+  const source: NodeJS.ReadableStream = decoder ?? req;
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (error: Error | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      source.removeListener('data', onData);
+      if (error) {
+        if (decoder) {
+          req.unpipe(decoder);
+          decoder.destroy();
+        }
+        // Stop reading: the answer goes out and the connection closes after it.
+        req.pause();
+        reject(error);
+        return;
+      }
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new BodyRefusal(ErrorCode.RequestTimeout, 'The request body did not arrive in time'),
+        ),
+      limits.timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.maxBytes) {
+        chunks.length = 0;
+        finish(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    source.on('data', onData);
+    source.once('end', () => finish(undefined));
+    // A caller that hangs up mid-body: settle now rather than at the time limit.
+    req.once('close', () => {
+      if (!req.complete)
+        finish(new BodyRefusal(ErrorCode.BadRequest, 'The request body was cut short'));
+    });
+    source.once('error', () =>
+      finish(
+        decoder
+          ? new BodyRefusal(ErrorCode.BadRequest, 'The request body could not be decoded')
+          : new BodyRefusal(ErrorCode.BadRequest, 'The request body could not be read'),
+      ),
+    );
+    if (decoder) {
+      req.once('error', () =>
+        finish(new BodyRefusal(ErrorCode.BadRequest, 'The request body could not be read')),
+      );
+      req.pipe(decoder);
+    }
+  });
+};

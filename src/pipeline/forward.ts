@@ -1,0 +1,42 @@
+import { ErrorCode, GatewayError } from '../errors';
+import type { ForwardRequest } from '../seek/forwarder';
+import { forwardableHeader } from './headers';
+import type { RequestState } from './state';
+
+/** The operation fields of a call to SEEK; the rest comes from the request. */
+export interface ForwardFields {
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown> | undefined;
+  isMutation: boolean;
+}
+
+/**
+ * Stage 7's one forward-request builder and the rule of who may call SEEK: the pipeline's own forwarding and the mixed-operation
+ * executor (SEEK's part of an operation that also asks for gateway fields) both build their
+ * call to SEEK here, so both send the same headers for the same caller.
+ */
+export const forwardRequestOf = (state: RequestState, fields: ForwardFields): ForwardRequest => {
+  const { caller } = state;
+  // Who may reach SEEK, decided here for every path (contract: "a user JWT on a SEEK operation
+  // gets FORBIDDEN, no credential UNAUTHENTICATED, with no upstream call").
+  if (!caller || caller.kind === 'anonymous') {
+    throw new GatewayError(
+      ErrorCode.Unauthenticated,
+      'Send Authorization: Bearer <credential> to call SEEK operations',
+    );
+  }
+  if (caller.kind === 'user') {
+    throw new GatewayError(
+      ErrorCode.Forbidden,
+      'A user token cannot call SEEK directly: ask the browserToken mutation for a browser token and send that instead',
+    );
+  }
+  return {
+    ...fields,
+    caller,
+    requestId: state.requestId,
+    sessionId: forwardableHeader(state.req.headers, 'x-session-id'),
+    acceptLanguage: forwardableHeader(state.req.headers, 'accept-language'),
+  };
+};

@@ -1,0 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { Caller } from '../callers/caller';
+import type { ResponseMediaType } from './negotiate';
+
+/** How a request was answered: sent to SEEK as it is, run by the gateway, or never run. */
+export type Route = 'forward' | 'execute' | 'refused';
+
+/** What the pipeline knows about one request so far; every stage reads and fills it. */
+export interface RequestState {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The gateway's own id: response header, log line, error bodies. */
+  readonly requestId: string;
+  readonly started: number;
+  readonly method: string;
+  /** The answer's media type, from the Accept header (JSON until negotiated). */
+  mediaType: ResponseMediaType;
+  caller: Caller | undefined;
+  operationName: string | undefined;
+  operationType: string | undefined;
+  route: Route;
+  upstreamStatus: number | undefined;
+  /** Written once the answer has gone out (status and the codes of its errors). */
+  status: number;
+  errorCodes: string[] | undefined;
+  /** The answer had `data` (possibly next to errors): a partial success. */
+  hadData: boolean;
+}

@@ -1,0 +1,442 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import packageJson from '../package.json';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  DEFAULT_GRAPHQL_MAX_ALIASES,
+  DEFAULT_GRAPHQL_MAX_COST,
+  DEFAULT_GRAPHQL_MAX_DEPTH,
+  DEFAULT_GRAPHQL_MAX_DIRECTIVES,
+  DEFAULT_GRAPHQL_MAX_TOKENS,
+  loadConfig,
+  type Config,
+} from '../src/config';
+import { decodeEncryptionKey } from '../src/config/encryptionKey';
+
+type Env = Record<string, string | undefined>;
+
+const KEY = 'k'.repeat(16);
+const PRODUCTION: Env = {
+  NODE_ENV: 'production',
+  SEEK_CLIENT_ID: 'id',
+  SEEK_CLIENT_SECRET: 'secret',
+  GATEWAY_API_KEYS: KEY,
+};
+
+/** The problems loadConfig reports for env ([] when it loads). */
+const problemsOf = (env: Env): string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems;
+  }
+};
+
+describe('configuration defaults', () => {
+  it('loads every default with no variable set', () => {
+    expect(loadConfig({})).toEqual({
+      environment: 'development',
+      port: 4000,
+      host: '0.0.0.0',
+      embeddedSimulator: true,
+      seek: {
+        apiUrl: 'https://graphql.seek.com/graphql',
+        browserTokenUrl: 'https://graphql.seek.com/auth/token',
+        authUrl: 'https://auth.seek.com/oauth/token',
+        audience: 'https://graphql.seek.com',
+        clientId: undefined,
+        clientSecret: undefined,
+        clientSecretFile: undefined,
+        timeoutMs: 10_000,
+        authTimeoutMs: 5_000,
+        schemaFile: undefined,
+        schemaPollMs: undefined,
+      },
+      redis: { url: undefined, commandTimeoutMs: 50 },
+      tokenCache: { encryptionKey: undefined, expiryBufferSeconds: 60 },
+      serviceKeys: [],
+      auth: {
+        issuer: undefined,
+        audience: undefined,
+        secret: undefined,
+        jwksUrl: undefined,
+        jwksTimeoutMs: 1_500,
+        hirerClaim: 'seek_hirer_ids',
+      },
+      browserTokens: { allowedScopes: undefined, ratePerMinute: 30 },
+      http: {
+        corsOrigins: [],
+        maxBodyBytes: 1_048_576,
+        bodyTimeoutMs: 10_000,
+        shutdownTimeoutMs: 10_000,
+      },
+      graphql: {
+        introspection: true,
+        sandbox: true,
+        maxDepth: DEFAULT_GRAPHQL_MAX_DEPTH,
+        maxAliases: DEFAULT_GRAPHQL_MAX_ALIASES,
+        maxTokens: DEFAULT_GRAPHQL_MAX_TOKENS,
+        maxCost: DEFAULT_GRAPHQL_MAX_COST,
+        maxDirectives: DEFAULT_GRAPHQL_MAX_DIRECTIVES,
+      },
+      userAgent: `${packageJson.name}/${packageJson.version}`,
+      logLevel: 'info',
+    });
+  });
+
+  it('keeps the GraphQL limits at their documented defaults', () => {
+    expect([
+      DEFAULT_GRAPHQL_MAX_DEPTH,
+      DEFAULT_GRAPHQL_MAX_ALIASES,
+      DEFAULT_GRAPHQL_MAX_TOKENS,
+      DEFAULT_GRAPHQL_MAX_COST,
+      DEFAULT_GRAPHQL_MAX_DIRECTIVES,
+    ]).toEqual([12, 30, 5_000, 20_000, 50]);
+  });
+
+  it("has exactly Config's top-level fields", () => {
+    // Record<keyof Config, …> fails to compile if a field is missing here or unknown to Config.
+    const fields: Record<keyof Config, true> = {
+      environment: true,
+      port: true,
+      host: true,
+      embeddedSimulator: true,
+      seek: true,
+      redis: true,
+      tokenCache: true,
+      serviceKeys: true,
+      auth: true,
+      browserTokens: true,
+      http: true,
+      graphql: true,
+      userAgent: true,
+      logLevel: true,
+    };
+    expect(Object.keys(loadConfig({})).sort()).toEqual(Object.keys(fields).sort());
+  });
+
+  it('treats blank values as unset and trims the others', () => {
+    const config = loadConfig({
+      PORT: '  ',
+      HOST: ' 127.0.0.1 ',
+      LOG_LEVEL: '',
+      CORS_ORIGINS: ' ',
+    });
+    expect(config.port).toBe(4000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.logLevel).toBe('info');
+    expect(config.http.corsOrigins).toEqual([]);
+  });
+
+  it('knows production and test by NODE_ENV; anything else is development', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).environment).toBe('test');
+    expect(loadConfig({ NODE_ENV: 'staging' }).environment).toBe('development');
+    expect(loadConfig(PRODUCTION).environment).toBe('production');
+  });
+
+  it('reads only the object it is given, never process.env', () => {
+    process.env.PORT = '1234';
+    try {
+      expect(loadConfig({}).port).toBe(4000);
+    } finally {
+      delete process.env.PORT;
+    }
+  });
+
+  it('lists the variables it reads, HTTP_BODY_TIMEOUT_MS among them', () => {
+    expect(CONFIG_VARIABLES).toContain('HTTP_BODY_TIMEOUT_MS');
+    expect(new Set(CONFIG_VARIABLES).size).toBe(CONFIG_VARIABLES.length);
+    expect(CONFIG_VARIABLES.every((name) => /^[A-Z][A-Z0-9_]*$/.test(name))).toBe(true);
+  });
+
+  it('takes lists separated by commas or whitespace', () => {
+    const config = loadConfig({
+      GATEWAY_API_KEYS: `${KEY}a, ${KEY}b\n${KEY}c`,
+      BROWSER_TOKEN_SCOPES: 'query:ontologies,mutate:candidates download:attachments',
+    });
+    expect(config.serviceKeys).toEqual([`${KEY}a`, `${KEY}b`, `${KEY}c`]);
+    expect(config.browserTokens.allowedScopes).toEqual([
+      'query:ontologies',
+      'mutate:candidates',
+      'download:attachments',
+    ]);
+  });
+
+  it('lets GRAPHQL_INTROSPECTION and GRAPHQL_SANDBOX override the environment', () => {
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).graphql).toMatchObject({
+      introspection: false,
+      sandbox: false,
+    });
+    expect(
+      loadConfig({ ...PRODUCTION, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_SANDBOX: 'false' })
+        .graphql,
+    ).toMatchObject({ introspection: true, sandbox: false });
+  });
+});
+
+describe('configuration errors name their variable', () => {
+  // One malformed value per group; each must be reported under its own name.
+  it.each<[group: string, env: Env, variable: string]>([
+    ['server', { PORT: '65536' }, 'PORT'],
+    ['server', { USER_AGENT: 'tab\there' }, 'USER_AGENT'],
+    ['seek', { SEEK_BROWSER_TOKEN_URL: 'ftp://seek.example/token' }, 'SEEK_BROWSER_TOKEN_URL'],
+    ['seek', { SEEK_AUTH_TIMEOUT_MS: '99' }, 'SEEK_AUTH_TIMEOUT_MS'],
+    ['seek', { SEEK_SCHEMA_POLL_MS: '999' }, 'SEEK_SCHEMA_POLL_MS'],
+    ['redis', { REDIS_URL: 'https://redis.example' }, 'REDIS_URL'],
+    ['redis', { REDIS_COMMAND_TIMEOUT_MS: '5001' }, 'REDIS_COMMAND_TIMEOUT_MS'],
+    ['tokenCache', { TOKEN_ENCRYPTION_KEY: 'ab'.repeat(31) }, 'TOKEN_ENCRYPTION_KEY'],
+    ['tokenCache', { TOKEN_EXPIRY_BUFFER_SECONDS: '601' }, 'TOKEN_EXPIRY_BUFFER_SECONDS'],
+    ['serviceKeys', { GATEWAY_API_KEYS: `${KEY} short` }, 'GATEWAY_API_KEYS'],
+    ['auth', { AUTH_JWKS_TIMEOUT_MS: 'soon' }, 'AUTH_JWKS_TIMEOUT_MS'],
+    ['browserTokens', { BROWSER_TOKEN_SCOPES: 'query:ontologies read' }, 'BROWSER_TOKEN_SCOPES'],
+    ['browserTokens', { BROWSER_TOKEN_RATE_PER_MINUTE: '0' }, 'BROWSER_TOKEN_RATE_PER_MINUTE'],
+    ['http', { CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
+    ['http', { MAX_BODY_BYTES: '1023' }, 'MAX_BODY_BYTES'],
+    ['http', { HTTP_BODY_TIMEOUT_MS: '99' }, 'HTTP_BODY_TIMEOUT_MS'],
+    ['http', { SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS'],
+    ['graphql', { GRAPHQL_SANDBOX: 'on' }, 'GRAPHQL_SANDBOX'],
+    ['graphql', { GRAPHQL_MAX_DEPTH: '101' }, 'GRAPHQL_MAX_DEPTH'],
+    ['graphql', { GRAPHQL_MAX_COST: '99' }, 'GRAPHQL_MAX_COST'],
+    ['logging', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+  ])('%s: %j is reported as %s', (_group, env, variable) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('throws a ConfigError whose message lists each problem', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { name, message, problems } = error as ConfigError;
+    expect(name).toBe('ConfigError');
+    expect(problems).toHaveLength(2);
+    expect(message).toBe(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  });
+
+  it('reports bad variables of every group at once, malformed values before combinations', () => {
+    const problems = problemsOf({
+      PORT: '-1',
+      SEEK_TIMEOUT_MS: 'ten',
+      SEEK_CLIENT_ID: 'id', // and no secret: a combination
+      REDIS_URL: 'redis//nowhere',
+      GATEWAY_API_KEYS: 'short',
+      AUTH_JWT_SECRET: 'too short', // and no issuer or audience: a combination
+      HTTP_BODY_TIMEOUT_MS: '300001',
+      GRAPHQL_MAX_ALIASES: '-5',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'PORT',
+      'SEEK_TIMEOUT_MS',
+      'REDIS_URL',
+      'GATEWAY_API_KEYS',
+      'AUTH_JWT_SECRET',
+      'HTTP_BODY_TIMEOUT_MS',
+      'GRAPHQL_MAX_ALIASES',
+      'LOG_LEVEL',
+      'SEEK_CLIENT_SECRET',
+      'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE',
+    ]);
+    expect(problems).toContain('GATEWAY_API_KEYS: key #1 is shorter than 16 characters');
+    expect(problems).toContain('AUTH_JWT_SECRET: must be at least 32 bytes for HS256');
+  });
+
+  it('reports each short service key and each bad scope or origin by position or value', () => {
+    expect(problemsOf({ GATEWAY_API_KEYS: `abc ${KEY} def` })).toEqual([
+      'GATEWAY_API_KEYS: key #1 is shorter than 16 characters',
+      'GATEWAY_API_KEYS: key #3 is shorter than 16 characters',
+    ]);
+    expect(problemsOf({ BROWSER_TOKEN_SCOPES: 'query:ok Query:bad write' })).toEqual([
+      'BROWSER_TOKEN_SCOPES: "Query:bad" is not a scope like query:ontologies',
+      'BROWSER_TOKEN_SCOPES: "write" is not a scope like query:ontologies',
+    ]);
+    expect(problemsOf({ CORS_ORIGINS: 'https://ok.example,https://bad.example/' })).toEqual([
+      'CORS_ORIGINS: "https://bad.example/" is not an origin like https://app.example.com',
+    ]);
+  });
+
+  it('checks the SEEK credentials and their secret file together', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+    try {
+      const secretFile = join(dir, 'secret');
+      writeFileSync(secretFile, '  from-the-file\n');
+      const config = loadConfig({ SEEK_CLIENT_ID: 'id', SEEK_CLIENT_SECRET_FILE: secretFile });
+      expect(config.seek).toMatchObject({
+        clientId: 'id',
+        clientSecret: 'from-the-file',
+        clientSecretFile: secretFile,
+      });
+      expect(config.embeddedSimulator).toBe(false);
+
+      const emptyFile = join(dir, 'empty');
+      writeFileSync(emptyFile, '\n');
+      expect(problemsOf({ SEEK_CLIENT_ID: 'id', SEEK_CLIENT_SECRET_FILE: emptyFile })).toEqual([
+        'SEEK_CLIENT_SECRET_FILE: the file is empty',
+      ]);
+      expect(
+        problemsOf({
+          SEEK_CLIENT_ID: 'id',
+          SEEK_CLIENT_SECRET: 's',
+          SEEK_CLIENT_SECRET_FILE: secretFile,
+        }),
+      ).toEqual(['SEEK_CLIENT_SECRET and SEEK_CLIENT_SECRET_FILE: set only one of them']);
+      expect(problemsOf({ SEEK_CLIENT_SECRET: 's' })).toEqual([
+        'SEEK_CLIENT_ID: required when a client secret is set',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts user JWTs only fully configured, with one key source', () => {
+    const jwt = { AUTH_JWT_ISSUER: 'https://app.example/', AUTH_JWT_AUDIENCE: 'gateway' };
+    expect(loadConfig({ ...jwt, AUTH_JWT_SECRET: 'x'.repeat(32) }).auth).toMatchObject({
+      issuer: 'https://app.example/',
+      audience: 'gateway',
+      secret: 'x'.repeat(32),
+      jwksUrl: undefined,
+    });
+    expect(problemsOf(jwt)).toEqual([
+      'AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE and AUTH_JWT_SECRET or AUTH_JWKS_URL: set all of them to accept user JWTs',
+    ]);
+    expect(
+      problemsOf({
+        ...jwt,
+        AUTH_JWT_SECRET: 'x'.repeat(32),
+        AUTH_JWKS_URL: 'https://app.example/jwks',
+      }),
+    ).toEqual(['AUTH_JWT_SECRET and AUTH_JWKS_URL: set only one of them']);
+    expect(problemsOf({ AUTH_JWKS_URL: 'https://app.example/jwks' })).toEqual([
+      'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE: required with AUTH_JWT_SECRET or AUTH_JWKS_URL',
+    ]);
+  });
+});
+
+describe('configuration in production', () => {
+  it('loads a minimal production configuration: no simulator, no introspection, no Sandbox', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config).toMatchObject({
+      environment: 'production',
+      embeddedSimulator: false,
+      serviceKeys: [KEY],
+      graphql: { introspection: false, sandbox: false },
+    });
+  });
+
+  it('requires SEEK credentials, a secret with the client id, and some way in for callers', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'SEEK_CLIENT_ID: required when NODE_ENV=production (the simulator never runs in production)',
+      'GATEWAY_API_KEYS: set at least one service key or AUTH_JWT_ISSUER in production',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, SEEK_CLIENT_SECRET: undefined })).toEqual([
+      'SEEK_CLIENT_SECRET: required when SEEK_CLIENT_ID is set (or SEEK_CLIENT_SECRET_FILE)',
+    ]);
+    // User JWTs alone are a way in.
+    expect(
+      loadConfig({
+        ...PRODUCTION,
+        GATEWAY_API_KEYS: undefined,
+        AUTH_JWT_ISSUER: 'https://app.example/',
+        AUTH_JWT_AUDIENCE: 'gateway',
+        AUTH_JWKS_URL: 'https://app.example/jwks',
+      }).serviceKeys,
+    ).toEqual([]);
+  });
+
+  it('requires https to SEEK and the JWKS, except to a loopback address', () => {
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        SEEK_BROWSER_TOKEN_URL: 'http://seek.example/auth/token',
+        AUTH_JWT_ISSUER: 'https://app.example/',
+        AUTH_JWT_AUDIENCE: 'gateway',
+        AUTH_JWKS_URL: 'http://app.example/jwks',
+      }),
+    ).toEqual([
+      'SEEK_BROWSER_TOKEN_URL: must use https in production',
+      'AUTH_JWKS_URL: must use https in production',
+    ]);
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        SEEK_API_URL: 'http://localhost:4100/graphql',
+        SEEK_BROWSER_TOKEN_URL: 'http://[::1]:4100/auth/token',
+        SEEK_AUTH_URL: 'http://127.0.0.1:4100/oauth/token',
+      }),
+    ).toEqual([]);
+    // Outside production, plain http is fine.
+    expect(problemsOf({ SEEK_API_URL: 'http://seek.example/graphql' })).toEqual([]);
+  });
+
+  it('refuses CORS_ORIGINS=* in production only', () => {
+    expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: 'https://app.example.com, *' })).toEqual([
+      'CORS_ORIGINS: "*" is not allowed in production',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins).toEqual(['*']);
+  });
+
+  it('requires each service key to be at least 16 characters', () => {
+    expect(problemsOf({ ...PRODUCTION, GATEWAY_API_KEYS: 'k'.repeat(15) })).toEqual([
+      'GATEWAY_API_KEYS: key #1 is shorter than 16 characters',
+    ]);
+    expect(loadConfig({ ...PRODUCTION, GATEWAY_API_KEYS: 'k'.repeat(16) }).serviceKeys).toEqual([
+      'k'.repeat(16),
+    ]);
+  });
+
+  it('takes TOKEN_ENCRYPTION_KEY as 32 bytes in hex or base64, nothing else', () => {
+    const bytes = Buffer.alloc(32, 0xfb);
+    const accepted = [
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+      bytes.toString('base64'),
+      bytes.toString('base64').replace(/=$/, ''),
+      bytes.toString('base64url'),
+    ];
+    for (const key of accepted) {
+      expect(
+        loadConfig({ ...PRODUCTION, TOKEN_ENCRYPTION_KEY: key }).tokenCache.encryptionKey,
+      ).toBe(key);
+      expect(decodeEncryptionKey(key)).toEqual(bytes);
+    }
+    const refused = [
+      'ab'.repeat(31), // 31 bytes in hex
+      `${'ab'.repeat(32)}0`, // 65 hex characters
+      Buffer.alloc(31, 1).toString('base64'),
+      Buffer.alloc(33, 1).toString('base64'),
+      `${bytes.toString('base64').slice(0, -2)}!=`,
+    ];
+    for (const key of refused) {
+      expect(decodeEncryptionKey(key)).toBeUndefined();
+      expect(problemsOf({ ...PRODUCTION, TOKEN_ENCRYPTION_KEY: key })).toEqual([
+        'TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64',
+      ]);
+    }
+  });
+});
+
+describe('HTTP_BODY_TIMEOUT_MS', () => {
+  it('defaults to 10 seconds and takes whole milliseconds from 100 to 300000', () => {
+    expect(loadConfig({}).http.bodyTimeoutMs).toBe(10_000);
+    expect(loadConfig({ HTTP_BODY_TIMEOUT_MS: ' ' }).http.bodyTimeoutMs).toBe(10_000);
+    expect(loadConfig({ HTTP_BODY_TIMEOUT_MS: '100' }).http.bodyTimeoutMs).toBe(100);
+    expect(loadConfig({ HTTP_BODY_TIMEOUT_MS: '300000' }).http.bodyTimeoutMs).toBe(300_000);
+    expect(loadConfig({ HTTP_BODY_TIMEOUT_MS: '2500' }).http.bodyTimeoutMs).toBe(2_500);
+  });
+
+  it.each(['99', '0', '-1', '300001', '1500.5', '10s', 'Infinity'])('refuses %j', (value) => {
+    const problems = problemsOf({ HTTP_BODY_TIMEOUT_MS: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^HTTP_BODY_TIMEOUT_MS: /);
+  });
+});
