@@ -11,4 +11,9 @@ module.exports = {
   // Suites share one Redis; each uses its own key namespace, but running them one file at a
   // time keeps the 2-core machine from turning timing bounds into flakes.
   maxWorkers: 1,
+  // In CI (CI=true) `npm test` prints a coverage summary of src/ (the in-process code; the
+  // child processes the start-up and multi-process tests spawn are not instrumented).
+  collectCoverage: process.env.CI === 'true',
+  collectCoverageFrom: ['src/**/*.ts'],
+  coverageReporters: ['text-summary'],
 };

@@ -121,7 +121,7 @@ export function fire(
         timeout: 10,
       },
       (err: unknown, result: autocannon.Result) => {
-        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        if (err) return reject(err instanceof Error ? err : new Error('autocannon failed'));
         const has = histogram.count > 0;
         resolve({
           result,

@@ -166,7 +166,8 @@ export function fakeData(schema: GraphQLSchema, query: string): unknown {
 
 function assertValid(schema: GraphQLSchema, query: string): void {
   const errors = validate(schema, parse(query));
-  if (errors.length) throw new Error(`bench query is invalid: ${errors.map((e) => e.message)}`);
+  if (errors.length)
+    throw new Error(`bench query is invalid: ${errors.map((e) => e.message).join('; ')}`);
 }
 
 /** A field that takes no required argument and returns a scalar, an enum, or an object of those. */

@@ -18,7 +18,7 @@ import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestRecorder } from './observability/requestLog';
 import { createPipeline } from './pipeline';
 import { createDocuments } from './pipeline/documents';
-import { createQueryLimits } from './pipeline/limitsShim';
+import { createQueryLimits } from './pipeline/limits';
 import { createPersistedQueries } from './pipeline/persistedQueries';
 import { createAuthClient } from './seek/authClient';
 import { createForwarder, type Forwarder } from './seek/forwarder';
@@ -279,7 +279,7 @@ const buildHttp = async (
   });
   const app = createEntry({
     pipeline,
-    app: expressApp as unknown as RequestListener,
+    app: expressApp,
     cors: createCors(config.http.corsOrigins),
     sandbox: config.graphql.sandbox,
     logger,

@@ -86,6 +86,9 @@ const listen = (gateway: Gateway, config: Config) =>
     // Slightly longer than typical load balancer idle timeouts, so they close first.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
+    // Node's own bound on receiving a whole request, behind the pipeline's HTTP_BODY_TIMEOUT_MS
+    // (which answers 408 with the gateway's error body first): a backstop, never the rule.
+    server.requestTimeout = Math.max(server.headersTimeout, config.http.bodyTimeoutMs + 5_000);
   });
 
 /**
@@ -217,7 +220,7 @@ const main = async () => {
 main().catch((error: unknown) => {
   const { type, message } = describeError(error);
   process.stderr.write(
-    `gateway failed to start: ${String(type)}: ${oneLine(String(message ?? ''))}\n`,
+    `gateway failed to start: ${String(type)}: ${oneLine(typeof message === 'string' ? message : '')}\n`,
   );
   process.exit(1);
 });

@@ -43,6 +43,15 @@ const QUERIES = {
   tokens: `{ ${Array(300).fill('v').join(' ')} }`,
 };
 
+/** How each refusal's message names its limit. */
+const LIMIT_WORDS: Record<keyof typeof QUERIES, RegExp> = {
+  depth: /\(depth limit\)/,
+  aliases: /\(alias limit\)/,
+  directives: /\(directive limit\)/,
+  cost: /\(cost limit\)/,
+  tokens: /\(token limit\)/,
+};
+
 const messagesOf = (body: { errors?: Array<{ message: string }> }) =>
   (body.errors ?? []).map((error) => error.message).join('\n');
 
@@ -51,7 +60,7 @@ const expectNoLimitNumbers = (messages: string) => {
   for (const number of LIMIT_NUMBERS) expect(messages).not.toMatch(new RegExp(`\\b${number}\\b`));
 };
 
-describe('request limits: refused with a 4xx before any upstream call', () => {
+describe('request limits: refused before any upstream call', () => {
   let simulator: SeekSimulator;
   let gw: TestGateway;
 
@@ -77,27 +86,38 @@ describe('request limits: refused with a 4xx before any upstream call', () => {
       const response = await call.send({ query });
       expect(response.status).toBe(413);
       expect(response.headers['content-type']).toMatch(/application\/json/);
-      expect(response.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(response.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
       expect(response.body.errors[0].extensions.requestId).toBe(response.headers['x-request-id']);
       expect(response.headers['cache-control']).toBe('no-store');
       expectNoLimitNumbers(messagesOf(response.body));
     }
   });
 
+  /** Status of a GraphQL request error for each Accept type (GraphQL over HTTP). */
+  const REQUEST_ERROR_STATUS = {
+    'application/json': 200,
+    'application/graphql-response+json': 400,
+  } as const;
+
   it.each(Object.entries(QUERIES))(
-    'refuses a query over the %s limit with 400 in both lanes, without quoting the limit',
-    async (_limit, query) => {
+    'refuses a query over the %s limit, naming the limit but not its number, for every caller and Accept type',
+    async (limit, query) => {
       for (const authorization of [SERVICE_AUTH, undefined]) {
-        const call = request(gw.gateway.app).post('/graphql');
-        if (authorization) call.set('authorization', authorization);
-        const response = await call.send({ query });
-        expect(response.status).toBe(400);
-        expect(response.body.data).toBeUndefined();
-        expect(response.body.errors.length).toBeGreaterThan(0);
-        expect(response.body.errors[0].extensions.code).toMatch(
-          /GRAPHQL_PARSE_FAILED|GRAPHQL_VALIDATION_FAILED|BAD_REQUEST/,
-        );
-        expectNoLimitNumbers(messagesOf(response.body));
+        for (const [accept, status] of Object.entries(REQUEST_ERROR_STATUS)) {
+          const call = request(gw.gateway.app).post('/graphql').set('accept', accept);
+          if (authorization) call.set('authorization', authorization);
+          const response = await call.send({ query });
+          expect(response.status).toBe(status);
+          expect(response.headers['content-type']).toContain(accept);
+          expect(response.body.data).toBeUndefined();
+          const [first] = response.body.errors;
+          expect(first.extensions.code).toBe(
+            limit === 'tokens' ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED',
+          );
+          expect(first.extensions.limit).toBe(limit);
+          expect(first.message).toMatch(LIMIT_WORDS[limit as keyof typeof QUERIES]);
+          expectNoLimitNumbers(messagesOf(response.body));
+        }
       }
     },
   );
@@ -128,16 +148,18 @@ describe('request limits: refused with a 4xx before any upstream call', () => {
 
   it('suggests field names outside production (the production test below is not vacuous)', async () => {
     const response = await request(gw.gateway.app).post('/graphql').send({ query: '{ versio }' });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(200);
+    expect(response.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(messagesOf(response.body)).toMatch(/Did you mean/);
   });
 
-  it('refuses a batched (JSON array) request in both lanes', async () => {
+  it('refuses a batched (JSON array) request from every caller', async () => {
     for (const authorization of [SERVICE_AUTH, undefined]) {
       const call = request(gw.gateway.app).post('/graphql');
       if (authorization) call.set('authorization', authorization);
       const response = await call.send([{ query: '{ version }' }, { query: '{ version }' }]);
       expect(response.status).toBe(400);
+      expect(response.body.errors[0].extensions.code).toBe('BAD_REQUEST');
     }
   });
 
@@ -194,7 +216,8 @@ describe('request limits: refused with a 4xx before any upstream call', () => {
         .send({ query: `{ version } # ${'x'.repeat(3_000)}` }),
       request(gw.gateway.app).post('/graphql').send({ query: '{ version }' }),
     ]);
-    expect(responses.map((response) => response.status)).toEqual([200, 400, 413, 401]);
+    // `{ nope }` is a GraphQL request error: 200 for Accept: application/json.
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 413, 401]);
     for (const response of responses) expect(response.headers['cache-control']).toBe('no-store');
   });
 });
@@ -221,14 +244,15 @@ describe('production configuration', () => {
       await gw.stop();
     });
 
-    it('refuses introspection in both lanes without asking SEEK', async () => {
+    it('refuses introspection for every caller without asking SEEK', async () => {
       for (const authorization of [SERVICE_AUTH, undefined]) {
         for (const query of [INTROSPECTION, '{ __type(name: "Query") { name } }']) {
           const call = request(gw.gateway.app).post('/graphql');
           if (authorization) call.set('authorization', authorization);
           const response = await call.send({ query });
-          expect(response.status).toBe(400);
+          expect(response.status).toBe(200);
           expect(response.body.data).toBeUndefined();
+          expect(response.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
           expect(messagesOf(response.body)).toMatch(/introspection/i);
         }
       }
@@ -241,12 +265,13 @@ describe('production configuration', () => {
       expect(response.status).toBeGreaterThanOrEqual(400);
     });
 
-    it('gives no field suggestions in validation errors, in both lanes', async () => {
+    it('gives no field suggestions in validation errors, for every caller', async () => {
       for (const authorization of [SERVICE_AUTH, undefined]) {
         const call = request(gw.gateway.app).post('/graphql');
         if (authorization) call.set('authorization', authorization);
         const response = await call.send({ query: '{ versio self { partnr { name } } }' });
-        expect(response.status).toBe(400);
+        expect(response.status).toBe(200);
+        expect(response.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
         const messages = messagesOf(response.body);
         expect(messages).toMatch(/versio/);
         expect(messages).not.toMatch(/Did you mean/i);

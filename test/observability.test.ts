@@ -286,7 +286,12 @@ describe('observability: probes, metrics and logs', () => {
     expect(forged.status).toBe(401);
     expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(simulator.requests.length).toBe(before);
-    expected.push({ response: forged, caller: 'unknown', operationName: 'Forged', route: 'refused' });
+    expected.push({
+      response: forged,
+      caller: 'unknown',
+      operationName: 'Forged',
+      route: 'refused',
+    });
 
     const responses = expected.map((entry) => entry.response);
     for (const response of responses) bodies.push(response.text);

@@ -7,7 +7,6 @@ import { disabledSharedStore, type SharedStore } from '../src/tokens/cache/share
 import {
   FAKE_LTD,
   SERVICE_KEY,
-  createLogCapture,
   graphqlCalls,
   startGateway,
   startSimulator,

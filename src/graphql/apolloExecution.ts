@@ -33,5 +33,8 @@ export const createApolloExecution =
       // Incremental delivery (@defer, @stream) is not enabled: a single result is all there is.
       throw new GatewayError(ErrorCode.InternalServerError, 'Internal server error');
     }
-    return { result: response.body.singleResult, gatewayErrorStatus: context.report.gatewayErrorStatus };
+    return {
+      result: response.body.singleResult,
+      gatewayErrorStatus: context.report.gatewayErrorStatus,
+    };
   };

@@ -32,6 +32,11 @@ export const createApolloServer = (options: ApolloOptions) =>
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
+    // No document cache of Apollo's own: the pipeline's (bounded in entries and characters)
+    // has validated every document already; Apollo's estimates a document's size from its AST
+    // and leaves out the source text each parsed document keeps, so large documents could pile
+    // up past its bound. The operations Apollo runs (browserToken, introspection) are few.
+    documentStore: null,
     hideSchemaDetailsFromClientErrors: options.production,
     formatError: maskError,
     logger: {

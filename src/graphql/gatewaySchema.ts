@@ -1,6 +1,6 @@
 import { addResolversToSchema } from '@graphql-tools/schema';
 import type { ExecutionRequest, ExecutionResult } from '@graphql-tools/utils';
-import { extendSchema, parse, print, type GraphQLSchema } from 'graphql';
+import { OperationTypeNode, extendSchema, parse, print, type GraphQLSchema } from 'graphql';
 
 import type { BrowserTokenArgs } from './browserTokenResolver';
 import type { GatewayContext } from './context';
@@ -27,7 +27,7 @@ export interface GatewaySchema {
    * (@graphql-tools/wrap) to delegate in one batched request. Built on first use: the wrap of a
    * SEEK-sized schema costs hundreds of milliseconds and most operations never need it.
    */
-  executable(): GraphQLSchema;
+  executable: () => GraphQLSchema;
 }
 
 /**
@@ -41,7 +41,7 @@ export const buildGatewaySchema = (parts: GatewaySchemaParts): GatewaySchema => 
       query: print(request.document),
       operationName: request.operationName,
       variables: request.variables as Record<string, unknown> | undefined,
-      isMutation: request.operationType === 'mutation',
+      isMutation: request.operationType === OperationTypeNode.MUTATION,
     });
     return forwarded.result as ExecutionResult;
   };

@@ -33,8 +33,10 @@ const send = (
   if (close) res.once('finish', () => req.destroy());
 };
 
-const codeOf = (error: { extensions?: { code?: unknown } | undefined }) =>
-  String(error.extensions?.code ?? 'UNKNOWN');
+const codeOf = (error: { extensions?: { code?: unknown } | undefined }) => {
+  const code = error.extensions?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+};
 
 /** SEEK's answer, byte for byte, with SEEK's status and the negotiated media type. */
 export const writeSeekAnswer = (state: RequestState, forwarded: ForwardResult) => {
@@ -68,17 +70,14 @@ export const writeExecutionResult = (
  * The gateway's refusals and GraphQL request errors. A request error (the document or its
  * variables cannot run) is 200 for application/json and 400 for
  * application/graphql-response+json, as GraphQL over HTTP asks; any other refusal has the
- * status of its code and is always application/json.
+ * status of its code. Refusals of the HTTP request itself (before it was read into an
+ * operation request) are always application/json.
  */
 export const writeErrors = (state: RequestState, errors: readonly GatewayError[]) => {
   const first = errors[0];
   if (!first) throw new Error('writeErrors needs at least one error');
   const requestError = REQUEST_ERROR_CODES.has(first.code);
-  const status = requestError
-    ? state.mediaType === 'application/json'
-      ? 200
-      : 400
-    : first.status;
+  const status = requestError ? (state.mediaType === 'application/json' ? 200 : 400) : first.status;
   state.hadData = false;
   state.errorCodes = errors.map((error) => error.code);
   const body = JSON.stringify({
@@ -87,7 +86,7 @@ export const writeErrors = (state: RequestState, errors: readonly GatewayError[]
   send(
     state,
     status,
-    requestError || status === 200 ? CONTENT_TYPE_OF[state.mediaType] : JSON_CONTENT_TYPE,
+    state.operationRead ? CONTENT_TYPE_OF[state.mediaType] : JSON_CONTENT_TYPE,
     body,
     first.headers,
     first instanceof BodyRefusal,

@@ -52,14 +52,10 @@ export const readBody = (req: IncomingMessage, limits: BodyLimits): Promise<Buff
   if (declared !== undefined && Number(declared) > limits.maxBytes) {
     return Promise.reject(tooLarge());
   }
-  let decoder: Transform | undefined;
-  try {
-    decoder = decoderFor(req.headers['content-encoding']);
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
-  const source: NodeJS.ReadableStream = decoder ?? req;
   return new Promise<Buffer>((resolve, reject) => {
+    // An unknown encoding throws here, which rejects the promise.
+    const decoder: Transform | undefined = decoderFor(req.headers['content-encoding']);
+    const source: NodeJS.ReadableStream = decoder ?? req;
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;

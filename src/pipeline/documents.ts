@@ -4,6 +4,7 @@ import {
   GraphQLError,
   Kind,
   NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
   getVariableValues,
   specifiedRules,
   validate,
@@ -62,7 +63,7 @@ const MAX_VARIABLE_ERRORS = 10;
 /** SEEK has no subscriptions (it sends events by webhook): refused in validation. */
 const NoSubscriptionsRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
   OperationDefinition(node) {
-    if (node.operation === 'subscription')
+    if (node.operation === OperationTypeNode.SUBSCRIPTION)
       context.reportError(
         new GraphQLError('Subscriptions are not supported: SEEK sends events by webhook', {
           nodes: node,
@@ -97,7 +98,9 @@ const sizeOf = (key: string, prepared: PreparedDocument) =>
   (prepared.valid
     ? prepared.operations.reduce(
         (sum, operation) =>
-          sum + OVERHEAD_CHARS * (1 + operation.variableDefinitions.length) + (operation.name?.length ?? 0),
+          sum +
+          OVERHEAD_CHARS * (1 + operation.variableDefinitions.length) +
+          (operation.name?.length ?? 0),
         0,
       )
     : prepared.errors.reduce((sum, error) => sum + error.message.length + OVERHEAD_CHARS, 0));
@@ -225,7 +228,12 @@ export const createDocuments = (options: DocumentsOptions) => {
     }
   };
 
-  return { prepare, selectOperation, checkVariables, cacheStats: () => ({ entries: cache.size, chars: cache.calculatedSize }) };
+  return {
+    prepare,
+    selectOperation,
+    checkVariables,
+    cacheStats: () => ({ entries: cache.size, chars: cache.calculatedSize }),
+  };
 };
 
 export type Documents = ReturnType<typeof createDocuments>;

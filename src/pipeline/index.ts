@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import { OperationTypeNode, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 
 import type { CallerResolver } from '../callers/resolveCaller';
 import { ErrorCode, GatewayError, GatewayErrors, isGatewayError } from '../errors';
@@ -83,6 +83,7 @@ export const createPipeline = (options: PipelineOptions) => {
       started: performance.now(),
       method: req.method ?? 'GET',
       mediaType: 'application/json',
+      operationRead: false,
       caller: undefined,
       operationName: undefined,
       operationType: undefined,
@@ -98,6 +99,8 @@ export const createPipeline = (options: PipelineOptions) => {
     const { req } = state;
     state.mediaType = negotiateMediaType(singleHeader(req.headers, 'accept'));
     const request = await readOperationRequest(req, options.body);
+    // From here on the request is a GraphQL request: answers take the negotiated media type.
+    state.operationRead = true;
     state.operationName = request.operationName;
 
     const authorization = singleHeader(req.headers, 'authorization');
@@ -114,7 +117,7 @@ export const createPipeline = (options: PipelineOptions) => {
     const operation = options.documents.selectOperation(prepared, request.operationName);
     state.operationType = operation.type;
     state.operationName = request.operationName ?? operation.name;
-    if (state.method === 'GET' && operation.type !== 'query') {
+    if (state.method === 'GET' && operation.type !== OperationTypeNode.QUERY) {
       throw new GatewayError(
         ErrorCode.MethodNotAllowed,
         'Only queries may be sent by GET: send mutations by POST',
@@ -129,7 +132,7 @@ export const createPipeline = (options: PipelineOptions) => {
         query,
         operationName: request.operationName,
         variables: request.variables,
-        isMutation: operation.type === 'mutation',
+        isMutation: operation.type === OperationTypeNode.MUTATION,
       });
       state.route = 'forward';
       writeSeekAnswer(state, await options.forwarder.forward(forward));
@@ -146,7 +149,12 @@ export const createPipeline = (options: PipelineOptions) => {
 
   const fail = (state: RequestState, error: unknown) => {
     if (error instanceof GatewayErrors) return writeErrors(state, error.errors);
-    if (isGatewayError(error)) return writeErrors(state, [error]);
+    if (isGatewayError(error)) {
+      // SEEK answered, but not with something to pass on (5xx, not GraphQL): its status is logged.
+      const { upstreamStatus } = error.extensions as { upstreamStatus?: unknown };
+      if (typeof upstreamStatus === 'number') state.upstreamStatus = upstreamStatus;
+      return writeErrors(state, [error]);
+    }
     if (state.res.headersSent) return;
     logger.error(
       { requestId: state.requestId, err: describeError(error) },
@@ -162,11 +170,7 @@ export const createPipeline = (options: PipelineOptions) => {
       callerKind: state.caller?.kind ?? 'unknown',
       operationName: state.operationName,
       operationType: state.operationType,
-      outcome: !state.errorCodes
-        ? 'ok'
-        : state.route === 'refused'
-          ? 'rejected'
-          : 'error',
+      outcome: !state.errorCodes ? 'ok' : state.route === 'refused' ? 'rejected' : 'error',
       httpStatus: state.status,
       upstreamStatus: state.upstreamStatus,
       durationMs: performance.now() - state.started,

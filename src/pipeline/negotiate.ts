@@ -67,7 +67,8 @@ export const negotiateMediaType = (accept: string | undefined): ResponseMediaTyp
   if (!graphqlOk) return 'application/json';
   if (!jsonOk) return 'application/graphql-response+json';
   // Both acceptable: higher q, then the more specific range, then the one listed first.
-  if (graphql.q !== json.q) return graphql.q > json.q ? 'application/graphql-response+json' : 'application/json';
+  if (graphql.q !== json.q)
+    return graphql.q > json.q ? 'application/graphql-response+json' : 'application/json';
   if (graphql.specificity !== json.specificity)
     return graphql.specificity > json.specificity
       ? 'application/graphql-response+json'

@@ -31,6 +31,9 @@ const toOperationRequest = (params: Record<string, unknown>): OperationRequest =
     throw badRequest('variables must be an object or null');
   if (extensions !== undefined && extensions !== null && !isObject(extensions))
     throw badRequest('extensions must be an object or null');
+  const persisted = isObject(extensions) ? extensions.persistedQuery : undefined;
+  if ((query === undefined || query === null) && (persisted === undefined || persisted === null))
+    throw badRequest('Send a GraphQL document as `query`');
   return {
     query: query ?? undefined,
     operationName: operationName ?? undefined,

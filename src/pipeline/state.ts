@@ -16,6 +16,11 @@ export interface RequestState {
   readonly method: string;
   /** The answer's media type, from the Accept header (JSON until negotiated). */
   mediaType: ResponseMediaType;
+  /**
+   * The HTTP request was read into an operation request: a refusal now is a GraphQL answer in
+   * the negotiated media type; before, a refusal of the HTTP request itself (always JSON).
+   */
+  operationRead: boolean;
   caller: Caller | undefined;
   operationName: string | undefined;
   operationType: string | undefined;

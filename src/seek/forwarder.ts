@@ -93,8 +93,7 @@ export const parseSeekResult = (body: Buffer, status: number): SeekResult => {
  */
 const refusedAsUnauthenticated = (result: SeekResult): boolean =>
   (result.data === undefined || result.data === null) &&
-  Array.isArray(result.errors) &&
-  result.errors.some((error) => error?.extensions?.code === 'UNAUTHENTICATED');
+  (result.errors ?? []).some((error) => error?.extensions?.code === 'UNAUTHENTICATED');
 
 const retryAfterMs = (response: UpstreamResponse): number => {
   const header = response.headers['retry-after'];
@@ -186,7 +185,11 @@ export const createForwarder = (options: ForwarderOptions) => {
     }
     // SEEK reports failures as HTTP 200 with errors[]; other 4xx with a GraphQL body (e.g. a
     // validation error) are passed on as they are.
-    return { body: response.body, result: parseSeekResult(response.body, status), upstreamStatus: status };
+    return {
+      body: response.body,
+      result: parseSeekResult(response.body, status),
+      upstreamStatus: status,
+    };
   };
 
   return {
@@ -194,10 +197,10 @@ export const createForwarder = (options: ForwarderOptions) => {
       // Serialised from the fields the gateway validated, never the caller's bytes: what SEEK
       // runs is exactly what was checked.
       const body = JSON.stringify({
-          query: request.query,
-          operationName: request.operationName ?? undefined,
-          variables: request.variables ?? undefined,
-        });
+        query: request.query,
+        operationName: request.operationName ?? undefined,
+        variables: request.variables ?? undefined,
+      });
       try {
         switch (request.caller.kind) {
           case 'seek-token':

@@ -9,7 +9,7 @@ export interface BuiltSchema {
   /** What clients see and the pipeline validates against. */
   api: GraphQLSchema;
   /** Executable schema for mixed operations (built on first use). */
-  executable(): GraphQLSchema;
+  executable: () => GraphQLSchema;
 }
 
 export interface SchemaVersion extends BuiltSchema {
@@ -63,7 +63,10 @@ export const createSchemaManager = (options: SchemaManagerOptions) => {
       // The new SDL is remembered only once the schema built: a failed build is retried next time.
       install(loaded);
       metrics.schemaReloads.inc({ result: 'updated' });
-      logger.info({ generation: version.generation }, 'SEEK schema changed; swapped in the new one');
+      logger.info(
+        { generation: version.generation },
+        'SEEK schema changed; swapped in the new one',
+      );
     } catch (error) {
       metrics.schemaReloads.inc({ result: 'failed' });
       logger.warn(

@@ -2,12 +2,15 @@ import { z } from 'zod';
 
 import { flag, integer, runtimeEnvironment } from '../fields';
 
-/* Defaults of the GRAPHQL_MAX_* limits, one constant each so a new value is a one-line change. */
-export const DEFAULT_GRAPHQL_MAX_DEPTH = 12;
-export const DEFAULT_GRAPHQL_MAX_ALIASES = 30;
-export const DEFAULT_GRAPHQL_MAX_TOKENS = 5_000;
+/**
+ * Defaults of the GRAPHQL_MAX_* limits, chosen from a corpus of realistic SEEK operations (see
+ * src/pipeline/limits.ts, DEFAULT_QUERY_LIMITS; test/seekCorpus.test.ts checks the two agree).
+ */
+export const DEFAULT_GRAPHQL_MAX_DEPTH = 20;
+export const DEFAULT_GRAPHQL_MAX_ALIASES = 20;
+export const DEFAULT_GRAPHQL_MAX_TOKENS = 1_500;
 export const DEFAULT_GRAPHQL_MAX_COST = 20_000;
-export const DEFAULT_GRAPHQL_MAX_DIRECTIVES = 50;
+export const DEFAULT_GRAPHQL_MAX_DIRECTIVES = 10;
 
 /** What the GraphQL endpoint shows (introspection, Sandbox: on outside production) and allows. */
 export const graphqlGroup = z

@@ -5,6 +5,7 @@ import {
   execute,
   getOperationAST,
   GraphQLError,
+  OperationTypeNode,
   parse,
   validate,
   type DocumentNode,
@@ -89,7 +90,7 @@ export async function handleGraphql(
     return requestError(400, 'BAD_REQUEST', message);
   }
   const fields = rootFieldNames(document, operation);
-  const rootTypeName = operation.operation === 'mutation' ? 'Mutation' : 'Query';
+  const rootTypeName = operation.operation === OperationTypeNode.MUTATION ? 'Mutation' : 'Query';
 
   // The gateway introspects at startup before it has a token, so introspection stays open.
   if (token === undefined && !fields.every((f) => INTROSPECTION_FIELDS.has(f))) {

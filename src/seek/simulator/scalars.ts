@@ -36,3 +36,8 @@ function isoScalar(
 
 export const DateScalar = isoScalar('Date', DATE, (d) => d.toISOString().slice(0, 10));
 export const DateTimeScalar = isoScalar('DateTime', DATE_TIME, (d) => d.toISOString());
+
+/** SEEK's HistoryDate: a year, a year and month, or a complete date (2020, 2020-05, 2020-05-27). */
+export const HistoryDateScalar = isoScalar('HistoryDate', /^\d{4}(-\d{2}(-\d{2})?)?$/, (d) =>
+  d.toISOString().slice(0, 10),
+);

@@ -157,3 +157,114 @@ export function createWorld(
     webhookSubscriptions: new Map(),
   };
 }
+
+// ---- Reference data for the fields modelled on SEEK's wider schema ----
+
+/**
+ * The seeded locations' ancestry (SEEK's hierarchy runs suburb → region → state → country).
+ * Only `LOCATIONS` are returned by location look-ups and suggestions; these are their parents.
+ */
+export const PARENT_LOCATIONS: LocationData[] = [
+  {
+    id: 'seekAnz:location:seek:W7NggeKH',
+    name: 'Melbourne',
+    contextualName: 'Melbourne VIC AU',
+    countryCode: 'AU',
+  },
+  {
+    id: 'seekAnz:location:seek:2YtqU5xie',
+    name: 'Victoria',
+    contextualName: 'VIC AU',
+    countryCode: 'AU',
+  },
+  {
+    id: 'seekAnz:location:seek:2dkY4Nnt5',
+    name: 'Sydney',
+    contextualName: 'Sydney NSW AU',
+    countryCode: 'AU',
+  },
+  {
+    id: 'seekAnz:location:seek:2E9VtW8Dd',
+    name: 'New South Wales',
+    contextualName: 'NSW AU',
+    countryCode: 'AU',
+  },
+  {
+    id: 'seekAnz:location:seek:zGyWbTeD',
+    name: 'Australia',
+    contextualName: 'AU',
+    countryCode: 'AU',
+  },
+  {
+    id: 'seekAnz:location:seek:2w3iTHGMz',
+    name: 'New Zealand',
+    contextualName: 'NZ',
+    countryCode: 'NZ',
+  },
+];
+
+/** Location id → its parent's id. */
+export const LOCATION_PARENT_IDS: Readonly<Record<string, string>> = {
+  'seekAnz:location:seek:2FjxhU4Wf': 'seekAnz:location:seek:W7NggeKH',
+  'seekAnz:location:seek:W7NggeKH': 'seekAnz:location:seek:2YtqU5xie',
+  'seekAnz:location:seek:2YtqU5xie': 'seekAnz:location:seek:zGyWbTeD',
+  'seekAnz:location:seek:2TCFhBSMA': 'seekAnz:location:seek:2dkY4Nnt5',
+  'seekAnz:location:seek:2dkY4Nnt5': 'seekAnz:location:seek:2E9VtW8Dd',
+  'seekAnz:location:seek:2E9VtW8Dd': 'seekAnz:location:seek:zGyWbTeD',
+  'seekAnz:location:seek:Rr7BLyjq': 'seekAnz:location:seek:2w3iTHGMz',
+};
+
+/** Coordinates of the seeded `LOCATIONS`, for nearestLocations. */
+export const LOCATION_COORDINATES: Readonly<
+  Record<string, { latitude: number; longitude: number }>
+> = {
+  'seekAnz:location:seek:2FjxhU4Wf': { latitude: -37.8136, longitude: 144.9631 },
+  'seekAnz:location:seek:2TCFhBSMA': { latitude: -33.8688, longitude: 151.2093 },
+  'seekAnz:location:seek:Rr7BLyjq': { latitude: -36.8485, longitude: 174.7633 },
+};
+
+/** Currencies used in a country (SEEK always lists at least one). */
+export const COUNTRY_CURRENCIES: Readonly<Record<string, string[]>> = {
+  AU: ['AUD'],
+  NZ: ['NZD'],
+};
+
+export interface AdvertisementProductData {
+  id: string;
+  label: string;
+  description: string;
+  priceSummary: string;
+  sellingPoints: string[];
+  branding: boolean;
+  searchBulletPoints: number | null;
+}
+
+export const ADVERTISEMENT_PRODUCTS: AdvertisementProductData[] = [
+  {
+    id: 'seekAnzPublicTest:advertisementProduct:seek:4rSUMbDD',
+    label: 'Basic',
+    description: 'Our basic job ad',
+    priceSummary: 'AUD 250 excl. GST',
+    sellingPoints: ['Listed in search results'],
+    branding: false,
+    searchBulletPoints: null,
+  },
+  {
+    id: 'seekAnzPublicTest:advertisementProduct:seek:7Js3WtBq',
+    label: 'Branded',
+    description: 'Your logo and brand on the ad',
+    priceSummary: 'AUD 350 excl. GST',
+    sellingPoints: ['Listed in search results', 'Add your logo and cover image'],
+    branding: true,
+    searchBulletPoints: 3,
+  },
+  {
+    id: 'seekAnzPublicTest:advertisementProduct:seek:9pWkHyvR',
+    label: 'Premium',
+    description: 'Top of search results for the first week',
+    priceSummary: 'AUD 500 excl. GST',
+    sellingPoints: ['Priority placement in search results', 'Add your logo and cover image'],
+    branding: true,
+    searchBulletPoints: 3,
+  },
+];
