@@ -96,7 +96,7 @@ describe('configuration defaults', () => {
       DEFAULT_GRAPHQL_MAX_TOKENS,
       DEFAULT_GRAPHQL_MAX_COST,
       DEFAULT_GRAPHQL_MAX_DIRECTIVES,
-    ]).toEqual([12, 30, 5_000, 20_000, 50]);
+    ]).toEqual([20, 20, 1_500, 20_000, 10]);
   });
 
   it("has exactly Config's top-level fields", () => {

@@ -18,7 +18,7 @@ export const createApolloExecution =
     const context: GatewayContext = {
       caller: state.caller,
       requestId: state.requestId,
-      report: { gatewayErrorStatus: undefined },
+      report: { gatewayErrorStatus: undefined, gatewayErrorHeaders: undefined },
       forward: async (fields) => {
         const forwarded = await forwarder.forward(forwardRequestOf(state, fields));
         state.upstreamStatus = forwarded.upstreamStatus;
@@ -36,5 +36,6 @@ export const createApolloExecution =
     return {
       result: response.body.singleResult,
       gatewayErrorStatus: context.report.gatewayErrorStatus,
+      gatewayErrorHeaders: context.report.gatewayErrorHeaders,
     };
   };

@@ -13,7 +13,9 @@ export interface GatewayContext {
    * the context per operation, so only a nested object is seen by both sides.
    */
   report: {
-    /** The status of the first of the gateway's own errors the operation raised. */
+    /** The status of the first of the gateway's own errors the operation raised … */
     gatewayErrorStatus: number | undefined;
+    /** … and the headers it asks for (Retry-After on RATE_LIMITED). */
+    gatewayErrorHeaders: Readonly<Record<string, string>> | undefined;
   };
 }

@@ -44,7 +44,10 @@ export const errorReportingPlugin = (logger: Logger): ApolloServerPlugin<Gateway
         for (const error of errors) {
           const original = unwrapResolverError(error);
           if (isGatewayError(original)) {
-            contextValue.report.gatewayErrorStatus ??= original.status;
+            if (contextValue.report.gatewayErrorStatus === undefined) {
+              contextValue.report.gatewayErrorStatus = original.status;
+              contextValue.report.gatewayErrorHeaders = original.headers;
+            }
           } else if (!isExposable(error)) {
             logger.error(
               {

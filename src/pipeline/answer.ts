@@ -2,6 +2,7 @@ import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 
 import { REQUEST_ERROR_CODES, type GatewayError } from '../errors';
 import type { ForwardResult } from '../seek/forwarder';
+import type { ExecutionOutcome } from './index';
 import { BodyRefusal } from './body';
 import { CONTENT_TYPE_OF } from './negotiate';
 import type { RequestState } from './state';
@@ -54,16 +55,21 @@ export const writeSeekAnswer = (state: RequestState, forwarded: ForwardResult) =
  */
 export const writeExecutionResult = (
   state: RequestState,
-  result: FormattedExecutionResult,
-  gatewayErrorStatus: number | undefined,
+  { result, gatewayErrorStatus, gatewayErrorHeaders }: ExecutionOutcome,
 ) => {
   const errors = result.errors?.map((error) => withRequestId(error, state.requestId));
   const failedWhole = result.data === undefined || result.data === null;
   state.hadData = !failedWhole;
   state.errorCodes = errors?.length ? errors.map(codeOf) : undefined;
-  const status = errors?.length && failedWhole && gatewayErrorStatus ? gatewayErrorStatus : 200;
+  const whole = Boolean(errors?.length && failedWhole && gatewayErrorStatus);
   const body = JSON.stringify({ ...(errors ? { errors } : {}), ...withoutErrors(result) });
-  send(state, status, CONTENT_TYPE_OF[state.mediaType], body);
+  send(
+    state,
+    whole && gatewayErrorStatus ? gatewayErrorStatus : 200,
+    CONTENT_TYPE_OF[state.mediaType],
+    body,
+    whole ? gatewayErrorHeaders : undefined,
+  );
 };
 
 /**

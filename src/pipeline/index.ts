@@ -7,7 +7,7 @@ import type { CallerResolver } from '../callers/resolveCaller';
 import { ErrorCode, GatewayError, GatewayErrors, isGatewayError } from '../errors';
 import { describeError, type Logger } from '../observability/logger';
 import type { RequestRecorder } from '../observability/requestLog';
-import type { Forwarder } from '../seek/forwarder';
+import { isWholeUnauthenticated, type Forwarder } from '../seek/forwarder';
 import { writeErrors, writeExecutionResult, writeSeekAnswer } from './answer';
 import type { BodyLimits } from './body';
 import type { Documents } from './documents';
@@ -26,8 +26,10 @@ export interface ExecutionRequest {
 }
 export interface ExecutionOutcome {
   result: FormattedExecutionResult;
-  /** The status of the gateway's own error, when one failed the operation. */
+  /** The status of the gateway's own error, when one failed the operation … */
   gatewayErrorStatus: number | undefined;
+  /** … and the headers it asks for (Retry-After). */
+  gatewayErrorHeaders: Readonly<Record<string, string>> | undefined;
 }
 /** Stage 6's execution branch: Apollo Server, in this gateway (src/graphql/apolloExecution.ts). */
 export type ExecuteStage = (
@@ -43,6 +45,11 @@ export interface PipelineOptions {
   persistedQueries: PersistedQueries;
   forwarder: Forwarder;
   execute: ExecuteStage;
+  /**
+   * Told of every browser token SEEK refused as a whole (UNAUTHENTICATED) on its way through,
+   * so a cached copy of it is not handed out again.
+   */
+  onBrowserTokenRefused?: (accessToken: string) => void;
   body: BodyLimits;
   record: RequestRecorder;
   logger: Logger;
@@ -135,7 +142,10 @@ export const createPipeline = (options: PipelineOptions) => {
         isMutation: operation.type === OperationTypeNode.MUTATION,
       });
       state.route = 'forward';
-      writeSeekAnswer(state, await options.forwarder.forward(forward));
+      const forwarded = await options.forwarder.forward(forward);
+      writeSeekAnswer(state, forwarded);
+      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result))
+        options.onBrowserTokenRefused?.(forward.caller.accessToken);
       return;
     }
     state.route = 'execute';
@@ -144,7 +154,7 @@ export const createPipeline = (options: PipelineOptions) => {
       operationName: request.operationName,
       variables: request.variables,
     });
-    writeExecutionResult(state, executed.result, executed.gatewayErrorStatus);
+    writeExecutionResult(state, executed);
   };
 
   const fail = (state: RequestState, error: unknown) => {

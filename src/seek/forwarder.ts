@@ -91,7 +91,7 @@ export const parseSeekResult = (body: Buffer, status: number): SeekResult => {
  * nothing ran, so a new partner token and one retry are safe, mutations included. A
  * field-level UNAUTHENTICATED next to data is SEEK's answer and goes back as it is.
  */
-const refusedAsUnauthenticated = (result: SeekResult): boolean =>
+export const isWholeUnauthenticated = (result: SeekResult): boolean =>
   (result.data === undefined || result.data === null) &&
   (result.errors ?? []).some((error) => error?.extensions?.code === 'UNAUTHENTICATED');
 
@@ -211,7 +211,7 @@ export const createForwarder = (options: ForwarderOptions) => {
             const partner = await partnerTokens.get();
             const response = await sendWithRetry(body, partner.accessToken, request);
             const first = response.status === 401 ? undefined : toResult(response);
-            if (first === undefined || refusedAsUnauthenticated(first.result)) {
+            if (first === undefined || isWholeUnauthenticated(first.result)) {
               // SEEK revoked or expired the token before we expected: one fresh token, one more
               // call, and no further retries on top of it.
               await partnerTokens.invalidate(partner.accessToken);
