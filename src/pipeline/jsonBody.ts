@@ -8,22 +8,24 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
 /**
- * The top-level keys of a JSON object text, in order, repeats included. Only called on text
- * JSON.parse accepted, so it can skip strings and nested values without checking them.
+ * The top-level keys of a JSON object text, in order, repeats included, escapes decoded. Only
+ * called on text JSON.parse accepted, so it can skip strings and nested values unchecked.
  */
-const topLevelKeyCount = (text: string): number => {
+const topLevelKeys = (text: string): string[] => {
   let depth = 0;
-  let count = 0;
+  const keys: string[] = [];
   for (let index = 0; index < text.length; index += 1) {
     const char = text.charCodeAt(index);
     if (char === QUOTE) {
-      // A string: at depth 1 right after `{` or `,` it is a key (values follow a colon).
-      if (depth === 1 && isKeyPosition(text, index)) count += 1;
-      index = endOfString(text, index);
+      const end = endOfString(text, index);
+      // A string at depth 1 right after `{` or `,` is a key (values follow a colon).
+      if (depth === 1 && isKeyPosition(text, index))
+        keys.push(JSON.parse(text.slice(index, end + 1)) as string);
+      index = end;
     } else if (char === OPEN_BRACE || char === OPEN_BRACKET) depth += 1;
     else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) depth -= 1;
   }
-  return count;
+  return keys;
 };
 
 const isKeyPosition = (text: string, quoteIndex: number) => {
@@ -48,10 +50,33 @@ const endOfString = (text: string, start: number) => {
   }
 };
 
+/** The keys the gateway reads; a repeat of any other key is ignored, as the key itself is. */
+const OPERATION_KEYS = ['query', 'operationName', 'variables', 'extensions'];
+
 /**
- * Parses a request body as a JSON object. A key given twice at the top level is refused:
- * parsers disagree on which one wins, so the document the gateway validated might not be
- * the one another parser would run.
+ * False when no key can be repeated: no escape sequence (an escaped key could spell a name
+ * another way) and each operation key's text at most once. Then the exact scan is skipped:
+ * it is the common case, and the scan walks the whole body.
+ */
+const mayRepeatAKey = (text: string) => {
+  if (text.includes('\\u')) return true;
+  for (const key of OPERATION_KEYS) {
+    const quoted = `"${key}"`;
+    const first = text.indexOf(quoted);
+    if (first !== -1 && text.indexOf(quoted, first + quoted.length) !== -1) return true;
+  }
+  return false;
+};
+
+const repeatsAnOperationKey = (text: string) => {
+  const keys = topLevelKeys(text).filter((key) => OPERATION_KEYS.includes(key));
+  return new Set(keys).size !== keys.length;
+};
+
+/**
+ * Parses a request body as a JSON object. An operation key (query, operationName, variables,
+ * extensions) given twice at the top level is refused: parsers disagree on which one wins, so
+ * the document the gateway validated might not be the one another parser would run.
  */
 export const parseJsonObject = (raw: Buffer): Record<string, unknown> => {
   const text = raw.toString('utf8');
@@ -71,10 +96,10 @@ export const parseJsonObject = (raw: Buffer): Record<string, unknown> => {
     throw new GatewayError(ErrorCode.BadRequest, 'The request body must be a JSON object');
   }
   const object = parsed as Record<string, unknown>;
-  if (topLevelKeyCount(text) !== Object.keys(object).length) {
+  if (mayRepeatAKey(text) && repeatsAnOperationKey(text)) {
     throw new GatewayError(
       ErrorCode.BadRequest,
-      'The request body has a key more than once; send each of query, operationName, variables and extensions once',
+      'The request body has an operation key more than once; send each of query, operationName, variables and extensions once',
     );
   }
   return object;

@@ -43,6 +43,7 @@ const toOperationRequest = (params: Record<string, unknown>): OperationRequest =
 };
 
 const checkJsonContentType = (contentType: string | undefined) => {
+  if (contentType === 'application/json') return;
   const [essence = '', ...params] = (contentType ?? '').split(';');
   if (essence.trim().toLowerCase() !== JSON_ESSENCE) {
     throw new GatewayError(

@@ -196,11 +196,14 @@ export const createForwarder = (options: ForwarderOptions) => {
     async forward(request: ForwardRequest): Promise<ForwardResult> {
       // Serialised from the fields the gateway validated, never the caller's bytes: what SEEK
       // runs is exactly what was checked.
-      const body = JSON.stringify({
-        query: request.query,
-        operationName: request.operationName ?? undefined,
-        variables: request.variables ?? undefined,
-      });
+      // A Buffer: undici then writes it with its headers in one vectored write.
+      const body = Buffer.from(
+        JSON.stringify({
+          query: request.query,
+          operationName: request.operationName ?? undefined,
+          variables: request.variables ?? undefined,
+        }),
+      );
       try {
         switch (request.caller.kind) {
           case 'seek-token':
