@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 
-import type { Logger } from '../observability/logger';
+import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { LoadedSchema } from './schemaSource';
 
@@ -70,7 +70,7 @@ export const createSchemaManager = (options: SchemaManagerOptions) => {
     } catch (error) {
       metrics.schemaReloads.inc({ result: 'failed' });
       logger.warn(
-        { err: { message: (error as Error).message } },
+        { err: describeError(error) },
         'SEEK schema poll failed; keeping the current schema',
       );
     } finally {

@@ -13,7 +13,7 @@ import {
 
 import { sleep } from '../clock';
 import { ErrorCode, isGatewayError } from '../errors';
-import type { Logger } from '../observability/logger';
+import { describeError, type Logger } from '../observability/logger';
 import type { HttpClient } from './httpClient';
 
 export interface IntrospectOptions {
@@ -152,7 +152,7 @@ export const loadSeekSchemaWithRetry = async (
     } catch (error) {
       lastError = error;
       options.logger.warn(
-        { attempt, attempts: options.attempts, err: { message: (error as Error).message } },
+        { attempt, attempts: options.attempts, err: describeError(error) },
         'SEEK schema introspection failed',
       );
       if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) throw error;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import { sleep, type Clock } from '../clock';
-import type { Logger } from '../observability/logger';
+import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { TokenCipher } from './cache/encryption';
 import type { SharedStore } from './cache/sharedStore';
@@ -262,7 +262,7 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
         // The current token keeps serving until it is no longer usable; try again later.
         entry.refreshAt = clock.now() + REFRESH_RETRY_MS;
         logger.warn(
-          { kind, err: { message: (error as Error).message } },
+          { kind, err: describeError(error) },
           'background token refresh failed',
         );
       })

@@ -2,7 +2,7 @@ import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import { createClient, type RedisClientType } from '@redis/client';
 
-import type { Logger } from '../../observability/logger';
+import { describeError, type Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 
 export type SharedStoreState = 'ready' | 'degraded' | 'disabled';
@@ -125,7 +125,7 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     if (now - lastErrorLogAt > 10_000) {
       lastErrorLogAt = now;
       logger.warn(
-        { err: { type: error.name, message: error.message } },
+        { err: describeError(error) },
         'redis unavailable; serving tokens from memory',
       );
     }
@@ -185,7 +185,7 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     } catch (error) {
       metrics.redisErrors.inc({ operation });
       breakerOpenUntil = Date.now() + breakerMs;
-      logger.debug({ err: { message: (error as Error).message }, operation }, 'redis call failed');
+      logger.debug({ err: describeError(error), operation }, 'redis call failed');
       return undefined;
     } finally {
       settled = true;
