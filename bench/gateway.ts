@@ -101,6 +101,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
     SEEK_CLIENT_SECRET: 'bench-secret',
     GATEWAY_API_KEYS: GATEWAY_API_KEY,
     REDIS_URL: 'redis://127.0.0.1:6379',
+    // Production with Redis requires it (a fixed one: bench runs compare like with like).
+    TOKEN_ENCRYPTION_KEY: 'be'.repeat(32),
     SEEK_SCHEMA_FILE: options.schemaFile,
     LOG_LEVEL: 'info',
   };

@@ -94,6 +94,8 @@ const main = async () => {
         SEEK_CLIENT_SECRET: 'profile-secret',
         GATEWAY_API_KEYS: GATEWAY_API_KEY,
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        // Production with Redis requires it (a fixed one: bench runs compare like with like).
+        TOKEN_ENCRYPTION_KEY: 'be'.repeat(32),
         SEEK_SCHEMA_FILE: schemaFile,
         LOG_LEVEL: 'info',
       },

@@ -28,6 +28,10 @@ const DEV_OUTPUTS = [
 ];
 // A name only the simulator's code carries (keepNames keeps it in minified output).
 const SIMULATOR_MARKER = 'startSeekSimulator';
+// The secrets stores' SDKs stay in node_modules (the image has them): src/credentials requires
+// each at its first read, so a gateway that does not use a store never loads its SDK, and the
+// bundle does not carry ~4 MB of SDK code that most deployments never run.
+const LAZY_SDKS = ['@aws-sdk/client-secrets-manager', '@azure/identity', '@azure/keyvault-secrets'];
 
 const filesUnder = (directory) =>
   readdirSync(directory).flatMap((name) => {
@@ -63,6 +67,7 @@ const common = {
   keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
+  external: LAZY_SDKS,
 };
 
 const bundle = async () => {
@@ -78,6 +83,14 @@ const bundle = async () => {
   if (leaked.length > 0) {
     throw new Error(
       `dist/gateway.js must not hold the embedded default, but holds ${leaked.join(', ')}`,
+    );
+  }
+  const bundled = Object.keys(gateway.metafile.inputs).filter((input) =>
+    /node_modules\/(@aws-sdk|@azure|@smithy)\//.test(input),
+  );
+  if (bundled.length > 0) {
+    throw new Error(
+      `dist/gateway.js must require the stores' SDKs lazily, but holds ${bundled[0]}`,
     );
   }
   await build({ ...common, entryPoints: ['src/dev/embedded.ts'], outfile: 'dist/dev.js' });

@@ -15,6 +15,12 @@ import pino from 'pino';
 
 import { keepAliveUntil } from '../src/clock';
 import { ConfigError, loadConfig, type Config } from '../src/config';
+import {
+  createCredentialProvider,
+  createCredentialSource,
+  CredentialsError,
+  describeSource,
+} from '../src/credentials';
 import { ErrorCode, isGatewayError } from '../src/errors';
 import { createLogger, scrubSecrets, type Logger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
@@ -29,33 +35,46 @@ import {
 
 class PullError extends Error {}
 
-/** A partner token for introspection, fetched once, when SEEK asks for one. */
+/**
+ * A partner token for introspection, fetched once, when SEEK asks for one. The credentials are
+ * read from their source (any of them) only then.
+ */
 const partnerTokenGetter = (config: Config, http: HttpClient, logger: Logger) => {
-  const { clientId, clientSecret } = config.seek;
-  if (!clientId || !clientSecret) return undefined;
+  const source = config.credentials.source;
+  if (!source) return undefined;
+  const credentials = createCredentialProvider({
+    source: createCredentialSource(source, { production: config.environment === 'production' }),
+    refreshSeconds: config.credentials.refreshSeconds,
+    timeoutMs: config.credentials.timeoutMs,
+    logger,
+  });
   const authClient = createAuthClient({
     http,
     authUrl: config.seek.authUrl,
     audience: config.seek.audience,
-    clientId,
-    clientSecret,
-    clientSecretFile: config.seek.clientSecretFile,
+    credentials,
     userAgent: config.userAgent,
     timeoutMs: config.seek.authTimeoutMs,
     logger,
     metrics: createMetrics(),
   });
   let token: string | undefined;
-  return async () => {
-    token ??= (await authClient.fetchPartnerToken()).accessToken;
-    return token;
+  return {
+    get: async () => {
+      await credentials.start();
+      token ??= (await authClient.fetchPartnerToken()).accessToken;
+      return token;
+    },
+    close: () => credentials.close(),
   };
 };
 
 const pull = async (config: Config, output: string, logger: Logger) => {
   const http = createHttpClient({ connectionsPerOrigin: 2 });
+  let closePartner: (() => void) | undefined;
   try {
-    const getPartnerToken = partnerTokenGetter(config, http, logger);
+    const partner = partnerTokenGetter(config, http, logger);
+    closePartner = partner?.close;
     const { schema } = await loadSeekSchemaWithRetry(
       () =>
         introspectSeekSchema({
@@ -63,7 +82,7 @@ const pull = async (config: Config, output: string, logger: Logger) => {
           apiUrl: config.seek.apiUrl,
           userAgent: config.userAgent,
           timeoutMs: config.seek.timeoutMs,
-          getPartnerToken,
+          getPartnerToken: partner?.get,
         }),
       { attempts: SCHEMA_ATTEMPTS, logger, advice: 'Check SEEK_API_URL.' },
     );
@@ -77,6 +96,7 @@ const pull = async (config: Config, output: string, logger: Logger) => {
     }
     return { bytes: sdl.length, types: Object.keys(schema.getTypeMap()).length };
   } finally {
+    closePartner?.();
     await http.close();
   }
 };
@@ -85,11 +105,17 @@ const pull = async (config: Config, output: string, logger: Logger) => {
 const failureMessage = (error: unknown, config: Config) => {
   if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) {
     const status = /HTTP (\d{3})/.exec(error.message)?.[1];
-    const secret = config.seek.clientSecretFile ? 'SEEK_CLIENT_SECRET_FILE' : 'SEEK_CLIENT_SECRET';
+    const source = config.credentials.source;
+    const check = source
+      ? describeSource(source).whatToCheck
+      : 'SEEK_CLIENT_ID and SEEK_CLIENT_SECRET';
     return (
       `SEEK's auth server (SEEK_AUTH_URL) rejected the client credentials${status ? ` (HTTP ${status})` : ''}. ` +
-      `Check SEEK_CLIENT_ID and ${secret}.`
+      `Check ${check}.`
     );
+  }
+  if (error instanceof CredentialsError) {
+    return `cannot read the SEEK credentials: ${scrubSecrets(error.message)}`;
   }
   const message =
     error instanceof SchemaLoadError || error instanceof PullError

@@ -5,6 +5,12 @@ import type { Express } from 'express';
 import { createCallerResolver } from './callers/resolveCaller';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import {
+  createCredentialProvider,
+  createCredentialSource,
+  type CredentialProvider,
+  type CredentialSource,
+} from './credentials';
 import { createApolloExecution } from './graphql/apolloExecution';
 import { createApolloGateway } from './graphql/apolloGateway';
 import { createApolloServer } from './graphql/apolloServer';
@@ -50,6 +56,8 @@ export interface GatewayDeps {
   clock?: Clock;
   /** @default Redis at config.redis.url, or memory only when unset */
   sharedStore?: SharedStore;
+  /** Where the SEEK client credentials come from. @default the source config.credentials names */
+  credentialSource?: CredentialSource;
   /** Introspection attempts at start-up. @default 5 */
   schemaAttempts?: number;
   /** Headers Apollo Sandbox starts with. */
@@ -65,6 +73,8 @@ export interface Gateway {
   /** The express app alone (probes, metrics, Sandbox). */
   expressApp: Express;
   partnerTokens: PartnerTokenSource;
+  /** The SEEK client credentials in use: re-read on rotation; health() for /ready. */
+  credentials: CredentialProvider;
   partnerCache: CachedTokenSource;
   browserCache: CachedTokenSource;
   schema: SchemaManager;
@@ -76,17 +86,26 @@ export interface Gateway {
 
 /**
  * Namespaces every Redis key per client ID and SEEK environment (production or Playground),
- * so two gateways with different credentials can share one Redis without mixing tokens.
+ * so two gateways with different credentials can share one Redis without mixing tokens. The
+ * client ID is the one read at start-up (a store holds it); by default the configured one.
  */
-export const cacheKeyPrefix = (config: Config) => {
+export const cacheKeyPrefix = (config: Config, clientId = configuredClientId(config)) => {
   const environment = new URL(config.seek.audience).host;
-  return `seek-gateway:${environment}:${config.seek.clientId ?? 'none'}`;
+  return `seek-gateway:${environment}:${clientId ?? 'none'}`;
+};
+
+/** SEEK_CLIENT_ID, for the sources configured with it (the others hold it in their JSON). */
+const configuredClientId = (config: Config): string | undefined => {
+  const source = config.credentials.source;
+  return source?.kind === 'environment' || source?.kind === 'secret-file'
+    ? source.clientId
+    : undefined;
 };
 
 /** What a part of the gateway leaves open; closed in reverse order of creation. */
 type Closer = () => Promise<void> | void;
 
-interface Shared {
+export interface Shared {
   config: Config;
   logger: Logger;
   metrics: Metrics;
@@ -95,13 +114,44 @@ interface Shared {
   closers: Closer[];
 }
 
-/** The partner and browser tokens: the shared cache, the two token sources, the rate limit. */
-const buildTokens = (shared: Shared, sharedStore: SharedStore | undefined) => {
+/** The provider of the SEEK client credentials, from `source` or the one config names. */
+export const createCredentials = (shared: Shared, source?: CredentialSource) => {
+  const { config } = shared;
+  const configured = config.credentials.source;
+  const chosen =
+    source ??
+    (configured &&
+      createCredentialSource(configured, { production: config.environment === 'production' }));
+  if (!chosen) throw new Error('createGateway needs SEEK client credentials');
+  return createCredentialProvider({
+    source: chosen,
+    refreshSeconds: config.credentials.refreshSeconds,
+    timeoutMs: config.credentials.timeoutMs,
+    logger: shared.logger,
+    clock: shared.clock,
+  });
+};
+
+/**
+ * The partner and browser tokens: the client credentials (read here, first of all, so a store
+ * that cannot be read stops the start), the shared cache, the two token sources, the rate
+ * limit. scripts/doctor.ts builds the same, to check each part.
+ */
+export const buildTokens = async (
+  shared: Shared,
+  deps: {
+    sharedStore?: SharedStore;
+    credentialSource?: CredentialSource;
+    /** A provider already made (doctor reads the credentials first, as a check of its own). */
+    credentials?: CredentialProvider;
+  } = {},
+) => {
   const { config, logger, metrics, clock } = shared;
-  const { clientId, clientSecret } = config.seek;
-  if (!clientId || !clientSecret) throw new Error('createGateway needs SEEK client credentials');
+  const credentials = deps.credentials ?? createCredentials(shared, deps.credentialSource);
+  shared.closers.push(() => credentials.close());
+  const { clientId, clientSecret } = await credentials.start();
   const store =
-    sharedStore ??
+    deps.sharedStore ??
     (config.redis.url
       ? createRedisSharedStore({
           url: config.redis.url,
@@ -111,7 +161,7 @@ const buildTokens = (shared: Shared, sharedStore: SharedStore | undefined) => {
         })
       : disabledSharedStore);
   shared.closers.push(() => store.close());
-  const keyPrefix = cacheKeyPrefix(config);
+  const keyPrefix = cacheKeyPrefix(config, clientId);
   const cacheOptions = {
     keyPrefix,
     store,
@@ -145,9 +195,7 @@ const buildTokens = (shared: Shared, sharedStore: SharedStore | undefined) => {
     http: shared.http,
     authUrl: config.seek.authUrl,
     audience: config.seek.audience,
-    clientId,
-    clientSecret,
-    clientSecretFile: config.seek.clientSecretFile,
+    credentials,
     userAgent: config.userAgent,
     timeoutMs: config.seek.authTimeoutMs,
     logger,
@@ -171,10 +219,20 @@ const buildTokens = (shared: Shared, sharedStore: SharedStore | undefined) => {
     store,
     clock,
   });
-  return { store, partnerCache, browserCache, partnerTokens, browserTokens, rateLimiter };
+  return {
+    credentials,
+    keyPrefix,
+    store,
+    authClient,
+    partnerCache,
+    browserCache,
+    partnerTokens,
+    browserTokens,
+    rateLimiter,
+  };
 };
 
-type Tokens = ReturnType<typeof buildTokens>;
+type Tokens = Awaited<ReturnType<typeof buildTokens>>;
 
 /** SEEK access: the forwarder and the schema manager (loaded, then polled). */
 const buildSeek = async (shared: Shared, tokens: Tokens, schemaAttempts: number) => {
@@ -272,6 +330,7 @@ const buildHttp = async (
       schemaLoaded: () => seek.schemas.current() !== undefined,
       partnerToken: () => tokens.partnerTokens.get(),
       redisState: () => tokens.store.state,
+      credentials: () => tokens.credentials.health().state,
       timeoutMs: config.seek.authTimeoutMs,
     },
     metrics,
@@ -313,7 +372,7 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     }
   };
   try {
-    const tokens = buildTokens(shared, deps.sharedStore);
+    const tokens = await buildTokens(shared, deps);
     const seek = await buildSeek(shared, tokens, deps.schemaAttempts ?? 5);
     const { app, expressApp } = await buildHttp(shared, tokens, seek, deps.sandboxHeaders);
     let stopping: Promise<void> | undefined;
@@ -321,6 +380,7 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
       app,
       expressApp,
       partnerTokens: tokens.partnerTokens,
+      credentials: tokens.credentials,
       partnerCache: tokens.partnerCache,
       browserCache: tokens.browserCache,
       schema: seek.schemas,

@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 
 import { createGateway, type Gateway } from './app';
 import { keepAliveUntil } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
+import { CredentialsError, describeSource } from './credentials';
 import type { EmbeddedDefault } from './dev/embedded';
+import { loadEmbeddedDefault, NO_EMBEDDED_DEFAULT } from './embeddedEntry';
 import { ErrorCode, isGatewayError } from './errors';
 import { createLogger, describeError, scrubSecrets, type Logger } from './observability/logger';
 import { SchemaLoadError } from './seek/schemaSource';
@@ -13,31 +14,6 @@ import { SchemaLoadError } from './seek/schemaSource';
 class StartupError extends Error {
   override name = 'StartupError';
 }
-
-/**
- * Where the embedded default lives: dist/dev.js beside the bundle dist/gateway.js, or
- * src/dev/embedded.ts when run from source (`npm run dev`, tsx). The path is computed, so esbuild
- * does not follow it and dist/gateway.js holds none of the simulator's code; the production
- * image leaves dist/dev.js out.
- */
-const DEV_ENTRIES = [join(__dirname, 'dev.js'), join(__dirname, 'dev', 'embedded')];
-
-const loadEmbeddedDefault = (): typeof import('./dev/embedded') => {
-  for (const candidate of DEV_ENTRIES) {
-    let resolved: string;
-    try {
-      resolved = require.resolve(candidate);
-    } catch {
-      continue;
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(resolved) as typeof import('./dev/embedded');
-  }
-  throw new StartupError(
-    'no SEEK credentials are set and this build has no embedded SEEK simulator (dist/dev.js is not installed). ' +
-      'Set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET (or SEEK_CLIENT_SECRET_FILE), or run the simulator image (Dockerfile target `simulator`).',
-  );
-};
 
 /** A URL as it may appear in a message: no user info, query or fragment. */
 const shownUrl = (value: string) => {
@@ -56,12 +32,18 @@ const oneLine = (text: string) => scrubSecrets(text).replace(/\s+/g, ' ').trim()
 /** The one line a failed start-up prints on stderr: what went wrong and which variable to fix. */
 const startupFailureMessage = (error: unknown, config: Config): string => {
   if (error instanceof StartupError) return error.message;
+  // Its message names the variable (or the field of the secret's JSON) to fix, never a value.
+  if (error instanceof CredentialsError)
+    return `cannot read the SEEK credentials: ${oneLine(error.message)}`;
   if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) {
     const status = /HTTP (\d{3})/.exec(error.message)?.[1];
-    const secret = config.seek.clientSecretFile ? 'SEEK_CLIENT_SECRET_FILE' : 'SEEK_CLIENT_SECRET';
+    const source = config.credentials.source;
+    const check = source
+      ? describeSource(source).whatToCheck
+      : 'SEEK_CLIENT_ID and SEEK_CLIENT_SECRET';
     return (
       `SEEK's auth server (SEEK_AUTH_URL ${shownUrl(config.seek.authUrl)}) rejected the client credentials` +
-      `${status ? ` (HTTP ${status})` : ''}. Check SEEK_CLIENT_ID and ${secret}.`
+      `${status ? ` (HTTP ${status})` : ''}. Check ${check}.`
     );
   }
   if (error instanceof SchemaLoadError) {
@@ -120,7 +102,9 @@ const start = async (loaded: Config, logger: Logger): Promise<Running> => {
   let config = loaded;
   let embedded: EmbeddedDefault | undefined;
   if (config.embeddedSimulator) {
-    embedded = await loadEmbeddedDefault().startEmbeddedDefault(config, logger);
+    const entry = loadEmbeddedDefault();
+    if (!entry) throw new StartupError(NO_EMBEDDED_DEFAULT);
+    embedded = await entry.startEmbeddedDefault(config, logger);
     config = embedded.config;
   }
   const gateway = await createGateway({

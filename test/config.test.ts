@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import packageJson from '../package.json';
 import {
   CONFIG_VARIABLES,
@@ -49,14 +45,12 @@ describe('configuration defaults', () => {
         browserTokenUrl: 'https://graphql.seek.com/auth/token',
         authUrl: 'https://auth.seek.com/oauth/token',
         audience: 'https://graphql.seek.com',
-        clientId: undefined,
-        clientSecret: undefined,
-        clientSecretFile: undefined,
         timeoutMs: 10_000,
         authTimeoutMs: 5_000,
         schemaFile: undefined,
         schemaPollMs: undefined,
       },
+      credentials: { source: undefined, refreshSeconds: 300, timeoutMs: 5_000 },
       redis: { url: undefined, commandTimeoutMs: 50 },
       tokenCache: { encryptionKey: undefined, expiryBufferSeconds: 60 },
       serviceKeys: [],
@@ -107,6 +101,7 @@ describe('configuration defaults', () => {
       host: true,
       embeddedSimulator: true,
       seek: true,
+      credentials: true,
       redis: true,
       tokenCache: true,
       serviceKeys: true,
@@ -187,6 +182,8 @@ describe('configuration errors name their variable', () => {
     ['seek', { SEEK_BROWSER_TOKEN_URL: 'ftp://seek.example/token' }, 'SEEK_BROWSER_TOKEN_URL'],
     ['seek', { SEEK_AUTH_TIMEOUT_MS: '99' }, 'SEEK_AUTH_TIMEOUT_MS'],
     ['seek', { SEEK_SCHEMA_POLL_MS: '999' }, 'SEEK_SCHEMA_POLL_MS'],
+    ['credentials', { SEEK_CREDENTIALS_REFRESH_SECONDS: '0' }, 'SEEK_CREDENTIALS_REFRESH_SECONDS'],
+    ['credentials', { SEEK_CREDENTIALS_TIMEOUT_MS: '99' }, 'SEEK_CREDENTIALS_TIMEOUT_MS'],
     ['redis', { REDIS_URL: 'https://redis.example' }, 'REDIS_URL'],
     ['redis', { REDIS_COMMAND_TIMEOUT_MS: '5001' }, 'REDIS_COMMAND_TIMEOUT_MS'],
     ['tokenCache', { TOKEN_ENCRYPTION_KEY: 'ab'.repeat(31) }, 'TOKEN_ENCRYPTION_KEY'],
@@ -265,37 +262,112 @@ describe('configuration errors name their variable', () => {
     ]);
   });
 
-  it('checks the SEEK credentials and their secret file together', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
-    try {
-      const secretFile = join(dir, 'secret');
-      writeFileSync(secretFile, '  from-the-file\n');
-      const config = loadConfig({ SEEK_CLIENT_ID: 'id', SEEK_CLIENT_SECRET_FILE: secretFile });
-      expect(config.seek).toMatchObject({
-        clientId: 'id',
-        clientSecret: 'from-the-file',
-        clientSecretFile: secretFile,
-      });
-      expect(config.embeddedSimulator).toBe(false);
+  it('describes the SEEK credentials by their source, reading no file (the source reads it)', () => {
+    expect(
+      loadConfig({ SEEK_CLIENT_ID: 'id', SEEK_CLIENT_SECRET: 'from-the-environment' }).credentials
+        .source,
+    ).toEqual({ kind: 'environment', clientId: 'id', clientSecret: 'from-the-environment' });
+    const config = loadConfig({
+      SEEK_CLIENT_ID: 'id',
+      SEEK_CLIENT_SECRET_FILE: '/run/secrets/not-read-by-config',
+    });
+    expect(config.credentials.source).toEqual({
+      kind: 'secret-file',
+      clientId: 'id',
+      secretFile: '/run/secrets/not-read-by-config',
+    });
+    expect(config.embeddedSimulator).toBe(false);
+    expect(
+      loadConfig({ SEEK_CREDENTIALS_FILE: '/etc/seek/credentials.json' }).credentials.source,
+    ).toEqual({
+      kind: 'credentials-file',
+      file: '/etc/seek/credentials.json',
+    });
+    expect(
+      loadConfig({ SEEK_CREDENTIALS_AWS_SECRET_ID: 'seek/gateway/prod' }).credentials.source,
+    ).toEqual({ kind: 'aws-secrets-manager', secretId: 'seek/gateway/prod' });
+    expect(
+      loadConfig({
+        SEEK_CREDENTIALS_AZURE_VAULT_URL: 'https://my-vault.vault.azure.net',
+        SEEK_CREDENTIALS_AZURE_SECRET_NAME: 'seek-gateway',
+      }).credentials.source,
+    ).toEqual({
+      kind: 'azure-key-vault',
+      vaultUrl: 'https://my-vault.vault.azure.net',
+      secretName: 'seek-gateway',
+      loopbackAuthority: false,
+    });
+    expect(
+      loadConfig({
+        SEEK_CREDENTIALS_AZURE_VAULT_URL: 'https://127.0.0.1:8443',
+        SEEK_CREDENTIALS_AZURE_SECRET_NAME: 'seek-gateway',
+        AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8444',
+      }).credentials.source,
+    ).toMatchObject({ kind: 'azure-key-vault', loopbackAuthority: true });
+    expect(
+      loadConfig({
+        SEEK_CREDENTIALS_AWS_SECRET_ID: 'seek/gateway/prod',
+        SEEK_CREDENTIALS_REFRESH_SECONDS: '60',
+        SEEK_CREDENTIALS_TIMEOUT_MS: '2000',
+      }).credentials,
+    ).toMatchObject({ refreshSeconds: 60, timeoutMs: 2_000 });
+  });
 
-      const emptyFile = join(dir, 'empty');
-      writeFileSync(emptyFile, '\n');
-      expect(problemsOf({ SEEK_CLIENT_ID: 'id', SEEK_CLIENT_SECRET_FILE: emptyFile })).toEqual([
-        'SEEK_CLIENT_SECRET_FILE: the file is empty',
-      ]);
-      expect(
-        problemsOf({
-          SEEK_CLIENT_ID: 'id',
-          SEEK_CLIENT_SECRET: 's',
-          SEEK_CLIENT_SECRET_FILE: secretFile,
-        }),
-      ).toEqual(['SEEK_CLIENT_SECRET and SEEK_CLIENT_SECRET_FILE: set only one of them']);
-      expect(problemsOf({ SEEK_CLIENT_SECRET: 's' })).toEqual([
-        'SEEK_CLIENT_ID: required when a client secret is set',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('takes exactly one source of SEEK credentials, naming both when two are set', () => {
+    expect(
+      problemsOf({
+        SEEK_CLIENT_ID: 'id',
+        SEEK_CLIENT_SECRET: 's',
+        SEEK_CLIENT_SECRET_FILE: '/run/secrets/seek',
+      }),
+    ).toEqual([
+      'SEEK_CLIENT_SECRET and SEEK_CLIENT_SECRET_FILE: more than one source of SEEK credentials; set only one of them',
+    ]);
+    expect(
+      problemsOf({
+        SEEK_CREDENTIALS_FILE: '/etc/seek/credentials.json',
+        SEEK_CREDENTIALS_AWS_SECRET_ID: 'seek/gateway',
+      }),
+    ).toEqual([
+      'SEEK_CREDENTIALS_FILE and SEEK_CREDENTIALS_AWS_SECRET_ID: more than one source of SEEK credentials; set only one of them',
+    ]);
+    expect(
+      problemsOf({
+        SEEK_CLIENT_ID: 'id',
+        SEEK_CLIENT_SECRET: 's',
+        SEEK_CREDENTIALS_AZURE_SECRET_NAME: 'seek-gateway',
+        SEEK_CREDENTIALS_AWS_SECRET_ID: 'seek/gateway',
+      }),
+    ).toEqual([
+      'SEEK_CLIENT_SECRET, SEEK_CREDENTIALS_AWS_SECRET_ID and SEEK_CREDENTIALS_AZURE_VAULT_URL: more than one source of SEEK credentials; set only one of them',
+    ]);
+    expect(problemsOf({ SEEK_CLIENT_SECRET: 's' })).toEqual([
+      'SEEK_CLIENT_ID: required when a client secret is set',
+    ]);
+    expect(problemsOf({ SEEK_CLIENT_SECRET_FILE: '/run/secrets/seek' })).toEqual([
+      'SEEK_CLIENT_ID: required when a client secret is set',
+    ]);
+    // A source holding the JSON holds client_id too: SEEK_CLIENT_ID beside it is ambiguous.
+    expect(
+      problemsOf({ SEEK_CLIENT_ID: 'id', SEEK_CREDENTIALS_AWS_SECRET_ID: 'seek/gateway' }),
+    ).toEqual([
+      'SEEK_CLIENT_ID: not used with SEEK_CREDENTIALS_AWS_SECRET_ID, whose JSON holds client_id: unset it',
+    ]);
+    expect(problemsOf({ SEEK_CREDENTIALS_AZURE_VAULT_URL: 'https://v.vault.azure.net' })).toEqual([
+      'SEEK_CREDENTIALS_AZURE_SECRET_NAME: required with SEEK_CREDENTIALS_AZURE_VAULT_URL',
+    ]);
+    expect(problemsOf({ SEEK_CREDENTIALS_AZURE_SECRET_NAME: 'seek-gateway' })).toEqual([
+      'SEEK_CREDENTIALS_AZURE_VAULT_URL: required with SEEK_CREDENTIALS_AZURE_SECRET_NAME',
+    ]);
+    expect(
+      problemsOf({
+        SEEK_CREDENTIALS_AZURE_VAULT_URL: 'http://v.vault.azure.net',
+        SEEK_CREDENTIALS_AZURE_SECRET_NAME: 'not_a_name',
+      }),
+    ).toEqual([
+      'SEEK_CREDENTIALS_AZURE_VAULT_URL: must be an https URL like https://my-vault.vault.azure.net',
+      'SEEK_CREDENTIALS_AZURE_SECRET_NAME: must be a Key Vault secret name: 1-127 letters, digits and dashes',
+    ]);
   });
 
   it('accepts user JWTs only fully configured, with one key source', () => {
@@ -335,9 +407,20 @@ describe('configuration in production', () => {
 
   it('requires SEEK credentials, a secret with the client id, and some way in for callers', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
-      'SEEK_CLIENT_ID: required when NODE_ENV=production (the simulator never runs in production)',
+      'SEEK credentials: required when NODE_ENV=production (the simulator never runs in production); ' +
+        'set SEEK_CLIENT_ID with SEEK_CLIENT_SECRET or SEEK_CLIENT_SECRET_FILE, or SEEK_CREDENTIALS_FILE, ' +
+        'or SEEK_CREDENTIALS_AWS_SECRET_ID, or SEEK_CREDENTIALS_AZURE_VAULT_URL with SEEK_CREDENTIALS_AZURE_SECRET_NAME',
       'GATEWAY_API_KEYS: set at least one service key or AUTH_JWT_ISSUER in production',
     ]);
+    // Any one source will do.
+    expect(
+      loadConfig({
+        ...PRODUCTION,
+        SEEK_CLIENT_ID: undefined,
+        SEEK_CLIENT_SECRET: undefined,
+        SEEK_CREDENTIALS_AWS_SECRET_ID: 'seek/gateway',
+      }).embeddedSimulator,
+    ).toBe(false);
     expect(problemsOf({ ...PRODUCTION, SEEK_CLIENT_SECRET: undefined })).toEqual([
       'SEEK_CLIENT_SECRET: required when SEEK_CLIENT_ID is set (or SEEK_CLIENT_SECRET_FILE)',
     ]);
@@ -392,6 +475,28 @@ describe('configuration in production', () => {
     expect(loadConfig({ ...PRODUCTION, GATEWAY_API_KEYS: 'k'.repeat(16) }).serviceKeys).toEqual([
       'k'.repeat(16),
     ]);
+  });
+
+  it('requires TOKEN_ENCRYPTION_KEY with Redis in production, printing how to make one', () => {
+    const problems = problemsOf({ ...PRODUCTION, REDIS_URL: 'redis://redis:6379' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TOKEN_ENCRYPTION_KEY: required in production with REDIS_URL/);
+    expect(problems[0]).toContain('openssl rand -hex 32');
+    expect(problems[0]).toContain(
+      `node -e "console.log(require('crypto').randomBytes(32).toString('hex'))"`,
+    );
+    expect(
+      loadConfig({
+        ...PRODUCTION,
+        REDIS_URL: 'redis://redis:6379',
+        TOKEN_ENCRYPTION_KEY: 'ab'.repeat(32),
+      }).tokenCache.encryptionKey,
+    ).toBe('ab'.repeat(32));
+    // Memory only, or outside production: derived from the client secret when unset.
+    expect(loadConfig(PRODUCTION).tokenCache.encryptionKey).toBeUndefined();
+    expect(
+      loadConfig({ REDIS_URL: 'redis://redis:6379' }).tokenCache.encryptionKey,
+    ).toBeUndefined();
   });
 
   it('takes TOKEN_ENCRYPTION_KEY as 32 bytes in hex or base64, nothing else', () => {

@@ -2,6 +2,7 @@ import request from 'supertest';
 
 import { cacheKeyPrefix } from '../src/app';
 import { ConfigError, loadConfig } from '../src/config';
+import { createCredentialSource } from '../src/credentials';
 import type { SeekSimulator } from '../src/seek/simulator';
 import {
   SERVICE_KEY,
@@ -323,7 +324,7 @@ describe('configuration', () => {
     expect(config.seek.apiUrl).toBe('https://graphql.seek.com/graphql');
   });
 
-  it('names a missing secret, short service keys and half-configured user auth', () => {
+  it('names a missing secret, short service keys and half-configured user auth', async () => {
     expect(() => loadConfig({ SEEK_CLIENT_ID: 'id' })).toThrow(/SEEK_CLIENT_SECRET/);
     expect(() => loadConfig({ GATEWAY_API_KEYS: 'abc' })).toThrow(/GATEWAY_API_KEYS/);
     expect(() => loadConfig({ AUTH_JWT_ISSUER: 'https://x/' })).toThrow(/AUTH_JWT_AUDIENCE/);
@@ -334,8 +335,14 @@ describe('configuration', () => {
     expect(loadConfig({ TOKEN_ENCRYPTION_KEY: 'ab'.repeat(32) }).tokenCache.encryptionKey).toBe(
       'ab'.repeat(32),
     );
-    expect(() =>
-      loadConfig({ SEEK_CLIENT_SECRET_FILE: '/nonexistent/secret', SEEK_CLIENT_ID: 'id' }),
-    ).toThrow(/SEEK_CLIENT_SECRET_FILE/);
+    // A secret file is read by its credential source at start-up, not by the configuration.
+    const { source } = loadConfig({
+      SEEK_CLIENT_SECRET_FILE: '/nonexistent/secret',
+      SEEK_CLIENT_ID: 'id',
+    }).credentials;
+    expect(source).toBeDefined();
+    await expect(
+      createCredentialSource(source!, { production: false }).read(new AbortController().signal),
+    ).rejects.toThrow(/^SEEK_CLIENT_SECRET_FILE: \/nonexistent\/secret cannot be read \(ENOENT\)$/);
   });
 });

@@ -222,6 +222,9 @@ describe('request limits: refused before any upstream call', () => {
   });
 });
 
+/** Production with the test Redis: a token-cache key is then required. */
+const PRODUCTION = { NODE_ENV: 'production', TOKEN_ENCRYPTION_KEY: 'ab'.repeat(32) };
+
 describe('production configuration', () => {
   let simulator: SeekSimulator;
 
@@ -237,7 +240,7 @@ describe('production configuration', () => {
   describe('defaults', () => {
     let gw: TestGateway;
     beforeAll(async () => {
-      gw = await startGateway(simulator, { NODE_ENV: 'production' });
+      gw = await startGateway(simulator, PRODUCTION);
     });
     beforeEach(() => simulator.clearRequests());
     afterAll(async () => {
@@ -282,10 +285,7 @@ describe('production configuration', () => {
   });
 
   it('answers introspection again with GRAPHQL_INTROSPECTION=true', async () => {
-    const gw = await startGateway(simulator, {
-      NODE_ENV: 'production',
-      GRAPHQL_INTROSPECTION: 'true',
-    });
+    const gw = await startGateway(simulator, { ...PRODUCTION, GRAPHQL_INTROSPECTION: 'true' });
     try {
       for (const authorization of [SERVICE_AUTH, undefined]) {
         const call = request(gw.gateway.app).post('/graphql');

@@ -117,7 +117,7 @@ describe('observability: probes, metrics and logs', () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ready',
-      checks: { schema: 'ok', partnerToken: 'ok', redis: expect.any(String) },
+      checks: { schema: 'ok', partnerToken: 'ok', redis: expect.any(String), credentials: 'ok' },
     });
     expect(ready.body.checks.redis).not.toBe('degraded');
   });
@@ -428,7 +428,12 @@ describe('cold start with SEEK auth failing', () => {
     expect(ready.status).toBe(503);
     expect(ready.body).toEqual({
       status: 'unavailable',
-      checks: { schema: 'ok', partnerToken: 'unavailable', redis: expect.any(String) },
+      checks: {
+        schema: 'ok',
+        partnerToken: 'unavailable',
+        redis: expect.any(String),
+        credentials: 'ok',
+      },
     });
     expect((await request(gw.gateway.app).get('/health')).status).toBe(200);
   });

@@ -214,6 +214,34 @@ describe('gateway start-up', () => {
     expect(simulator.count('graphql')).toBe(0);
   });
 
+  it('exits 1 in production with Redis but no TOKEN_ENCRYPTION_KEY, printing how to make one', async () => {
+    const result = await runToExit(
+      'src/main.ts',
+      [],
+      seekEnv(simulator, { NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "TOKEN_ENCRYPTION_KEY: required in production with REDIS_URL, so that replicas on an old and a rotated SEEK client secret read each other's cached tokens. " +
+        `Make one with: openssl rand -hex 32 (or node -e "console.log(require('crypto').randomBytes(32).toString('hex'))"), and give every replica the same value`,
+    );
+    // Refused before anything was asked of SEEK.
+    expect(simulator.count('auth')).toBe(0);
+  });
+
+  it('exits 1 naming both sources when two sources of SEEK credentials are set', async () => {
+    const result = await runToExit(
+      'src/main.ts',
+      [],
+      seekEnv(simulator, { SEEK_CREDENTIALS_AWS_SECRET_ID: 'seek-gateway/prod' }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Invalid configuration:\n' +
+        '  - SEEK_CLIENT_SECRET and SEEK_CREDENTIALS_AWS_SECRET_ID: more than one source of SEEK credentials; set only one of them\n',
+    );
+  });
+
   it('runs the embedded default from source with no SEEK configuration, and exits 0 on SIGTERM', async () => {
     const gateway = run('src/main.ts', [], {
       NODE_ENV: 'development',

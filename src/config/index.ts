@@ -12,7 +12,13 @@ export {
   DEFAULT_GRAPHQL_MAX_DIRECTIVES,
   DEFAULT_GRAPHQL_MAX_TOKENS,
 } from './groups/graphql';
+export type {
+  CredentialSourceConfig,
+  CredentialSourceKind,
+  CredentialsConfig,
+} from './groups/credentials';
 export type { SeekConfig } from './groups/seek';
+export { MAKE_ENCRYPTION_KEY } from './groups/tokenCache';
 export { CONFIG_VARIABLES, configSchema, type Config } from './schema';
 
 /** `VARIABLE: message`; a rule between variables names them in its message. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { authGroup } from './groups/auth';
 import { browserTokensGroup } from './groups/browserTokens';
+import { credentialsGroup } from './groups/credentials';
 import { graphqlGroup } from './groups/graphql';
 import { httpGroup } from './groups/http';
 import { loggingGroup } from './groups/logging';
@@ -20,6 +21,7 @@ import { tokenCacheGroup } from './groups/tokenCache';
 const groups = {
   server: serverGroup,
   seek: seekGroup,
+  credentials: credentialsGroup,
   redis: redisGroup,
   tokenCache: tokenCacheGroup,
   serviceKeys: serviceKeysGroup,
@@ -46,8 +48,9 @@ export const configSchema = z
     port: server.port,
     host: server.host,
     /** True when no SEEK credentials are set outside production: run on the built-in simulator. */
-    embeddedSimulator: server.environment !== 'production' && !seek.clientId,
+    embeddedSimulator: server.environment !== 'production' && !rest.credentials.source,
     seek,
+    credentials: rest.credentials,
     redis: rest.redis,
     tokenCache: rest.tokenCache,
     serviceKeys: rest.serviceKeys,

@@ -8,6 +8,8 @@
  * code. src/main.ts loads this module at run time, by a path the bundler does not follow, and
  * only when the config says embedded default.
  */
+import { randomBytes } from 'node:crypto';
+
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import { startSeekSimulator } from '../seek/simulator';
@@ -24,15 +26,29 @@ export interface EmbeddedDefault {
   config: Config;
   /** Apollo Sandbox starts with the development service key. */
   sandboxHeaders: Record<string, string>;
+  /** The simulator's hirers (doctor suggests one for DOCTOR_HIRER_ID). */
+  hirerIds: string[];
   /** Stops the simulator. */
   close(): Promise<void>;
+}
+
+export interface EmbeddedDefaultOptions {
+  /** Print nothing on stdout (the banner with the development key): `npm run doctor -- --json`. */
+  quiet?: boolean;
 }
 
 export const startEmbeddedDefault = async (
   config: Config,
   logger: Logger,
+  options: EmbeddedDefaultOptions = {},
 ): Promise<EmbeddedDefault> => {
-  const simulator = await startSeekSimulator({ audience: config.seek.audience });
+  // Credentials of this start only: a simulator's tokens are valid at that simulator alone, so
+  // with REDIS_URL set its cache namespace (per client ID) must not meet an earlier start's.
+  const simulator = await startSeekSimulator({
+    audience: config.seek.audience,
+    clientId: `embedded-${randomBytes(6).toString('hex')}`,
+    clientSecret: randomBytes(24).toString('base64url'),
+  });
   const serviceKey = config.serviceKeys[0] ?? randomServiceKey();
   const jwtSecret = config.auth.secret ?? randomJwtSecret();
   const auth =
@@ -54,9 +70,15 @@ export const startEmbeddedDefault = async (
       apiUrl: simulator.graphqlUrl,
       authUrl: simulator.authUrl,
       browserTokenUrl: simulator.browserTokenUrl,
-      clientId: simulator.clientId,
-      clientSecret: simulator.clientSecret,
-      clientSecretFile: undefined,
+    },
+    // The simulator's made-up credentials, as if from the environment.
+    credentials: {
+      ...config.credentials,
+      source: {
+        kind: 'environment',
+        clientId: simulator.clientId,
+        clientSecret: simulator.clientSecret,
+      },
     },
   };
   const hirer = simulator.hirers[0];
@@ -78,20 +100,23 @@ export const startEmbeddedDefault = async (
       simulator: simulator.url,
       cache: config.redis.url ? 'redis' : 'memory',
     },
-    'running on the embedded default: built-in SEEK simulator (set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET to use SEEK)',
+    'running on the embedded default: built-in SEEK simulator (set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET, or another credential source, to use SEEK)',
   );
-  process.stdout.write(
-    [
-      '',
-      '  Embedded default: SEEK simulator, development credentials (not for production).',
-      `  Service key (Authorization: Bearer …): ${serviceKey}`,
-      userToken ? `  User token for hirer ${hirer?.id}: ${userToken}` : '',
-      '',
-    ].join('\n') + '\n',
-  );
+  if (!options.quiet) {
+    process.stdout.write(
+      [
+        '',
+        '  Embedded default: SEEK simulator, development credentials (not for production).',
+        `  Service key (Authorization: Bearer …): ${serviceKey}`,
+        userToken ? `  User token for hirer ${hirer?.id}: ${userToken}` : '',
+        '',
+      ].join('\n') + '\n',
+    );
+  }
   return {
     config: embedded,
     sandboxHeaders: { Authorization: `Bearer ${serviceKey}` },
+    hirerIds: simulator.hirers.map((candidate) => candidate.id),
     close: () => simulator.close(),
   };
 };

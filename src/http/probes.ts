@@ -8,6 +8,11 @@ export interface ReadinessChecks {
   /** Resolves when a partner token is in hand or was just fetched. */
   partnerToken: () => Promise<unknown>;
   redisState: () => SharedStoreState;
+  /**
+   * `degraded`: the credentials' source could not be read lately; the last good credentials
+   * still serve, so the gateway stays ready (a store outage must not pull every replica out).
+   */
+  credentials: () => 'ok' | 'degraded';
   /** Bound on the whole check. */
   timeoutMs: number;
 }
@@ -19,8 +24,9 @@ export const health = (_req: Request, res: Response) => {
 };
 
 /**
- * `/ready`: can serve. Needs the schema and a partner token; Redis being out only degrades the
- * answer, because the in-memory tier keeps serving.
+ * `/ready`: can serve. Needs the schema and a partner token; Redis being out, or the
+ * credentials' store, only degrades the answer (200, status `degraded`): the in-memory tier
+ * and the last good credentials keep serving.
  */
 export const readiness = (checks: ReadinessChecks) => async (_req: Request, res: Response) => {
   const schema = checks.schemaLoaded();
@@ -40,11 +46,13 @@ export const readiness = (checks: ReadinessChecks) => async (_req: Request, res:
     clearTimeout(timer);
   }
   const redis = checks.redisState();
+  const credentials = checks.credentials();
   const ready = schema && partnerToken === 'ok';
+  const degraded = redis === 'degraded' || credentials === 'degraded';
   res.setHeader('cache-control', 'no-store');
   res.status(ready ? 200 : 503).json({
-    status: ready ? (redis === 'degraded' ? 'degraded' : 'ready') : 'unavailable',
-    checks: { schema: schema ? 'ok' : 'loading', partnerToken, redis },
+    status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable',
+    checks: { schema: schema ? 'ok' : 'loading', partnerToken, redis, credentials },
   });
 };
 

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-
 import { sleep } from '../clock';
+import { sameCredentials, type CredentialProvider, type SeekCredentials } from '../credentials';
 import { ErrorCode, GatewayError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -12,10 +11,11 @@ export interface AuthClientOptions {
   http: HttpClient;
   authUrl: string;
   audience: string;
-  clientId: string;
-  clientSecret: string;
-  /** Re-read once after a 401, so a rotated secret is picked up without a restart. */
-  clientSecretFile: string | undefined;
+  /**
+   * The client credentials in use; re-read once after a 401/403, and the exchange retried once
+   * when that brought different ones, so a rotated secret is picked up without a restart.
+   */
+  credentials: Pick<CredentialProvider, 'current' | 'refresh' | 'source'>;
   userAgent: string;
   /** Bound on one whole exchange, retries included. */
   timeoutMs: number;
@@ -30,8 +30,7 @@ const MAX_ATTEMPTS = 3;
  * bodies are retried with backoff inside the bound; 401/403 means the credentials are wrong.
  */
 export const createAuthClient = (options: AuthClientOptions) => {
-  const { http, logger, metrics } = options;
-  let clientSecret = options.clientSecret;
+  const { http, logger, metrics, credentials } = options;
   const fail = (reason: string, code: ErrorCode, message: string) => {
     metrics.tokenFetchFailures.inc({ kind: 'partner', reason });
     return new GatewayError(code, message);
@@ -39,22 +38,25 @@ export const createAuthClient = (options: AuthClientOptions) => {
 
   const attempt = async (
     timeoutMs: number,
-  ): Promise<FetchedToken | { retry: string } | { rejected: number }> => {
+  ): Promise<FetchedToken | { retry: string } | { rejected: number; used: SeekCredentials }> => {
     const started = performance.now();
     let status = 'error';
+    const used = credentials.current();
     try {
       const response = await http.post(options.authUrl, {
         headers: { 'content-type': 'application/json', 'user-agent': options.userAgent },
         body: JSON.stringify({
           audience: options.audience,
-          client_id: options.clientId,
-          client_secret: clientSecret,
+          client_id: used.clientId,
+          client_secret: used.clientSecret,
           grant_type: 'client_credentials',
         }),
         timeoutMs,
       });
       status = String(response.status);
-      if (response.status === 401 || response.status === 403) return { rejected: response.status };
+      if (response.status === 401 || response.status === 403) {
+        return { rejected: response.status, used };
+      }
       if (response.status !== 200) return { retry: `HTTP ${response.status}` };
       const parsed = tokenResponseSchema.safeParse(parseJson(response.body));
       if (!parsed.success) return { retry: 'a malformed token response' };
@@ -77,27 +79,12 @@ export const createAuthClient = (options: AuthClientOptions) => {
     }
   };
 
-  const rereadSecret = async (): Promise<boolean> => {
-    if (!options.clientSecretFile) return false;
-    try {
-      const next = (await readFile(options.clientSecretFile, 'utf8')).trim();
-      if (next && next !== clientSecret) {
-        clientSecret = next;
-        logger.info('SEEK client secret re-read from SEEK_CLIENT_SECRET_FILE after a 401');
-        return true;
-      }
-    } catch {
-      logger.warn('SEEK_CLIENT_SECRET_FILE could not be re-read after a 401');
-    }
-    return false;
-  };
-
   return {
     /** Exchanges the client credentials for a partner token. */
     async fetchPartnerToken(): Promise<FetchedToken> {
       const deadline = performance.now() + options.timeoutMs;
       let lastProblem = 'no attempt';
-      let secretReread = false;
+      let reread = false;
       for (let attemptNumber = 1; attemptNumber <= MAX_ATTEMPTS + 1; attemptNumber += 1) {
         const remaining = deadline - performance.now();
         if (remaining <= 0) break;
@@ -107,14 +94,22 @@ export const createAuthClient = (options: AuthClientOptions) => {
         );
         if ('accessToken' in result) return result;
         if ('rejected' in result) {
-          if (!secretReread && (await rereadSecret())) {
-            secretReread = true;
-            continue;
+          // Rotated? Read the source again (bounded by what is left of this exchange's budget)
+          // and retry once if that brought other credentials than the ones just refused.
+          if (!reread) {
+            reread = true;
+            await credentials.refresh('rejected', {
+              waitMs: Math.max(0, deadline - performance.now()),
+            });
+            if (!sameCredentials(credentials.current(), result.used)) {
+              logger.info('retrying the partner token exchange with re-read SEEK credentials');
+              continue;
+            }
           }
           throw fail(
             'rejected',
             ErrorCode.SeekAuthRejected,
-            `SEEK's auth server rejected the gateway's client credentials (HTTP ${result.rejected}); check SEEK_CLIENT_ID and SEEK_CLIENT_SECRET`,
+            `SEEK's auth server rejected the gateway's client credentials (HTTP ${result.rejected}); check ${credentials.source.whatToCheck}`,
           );
         }
         lastProblem = result.retry;

@@ -261,10 +261,7 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
       .catch((error: unknown) => {
         // The current token keeps serving until it is no longer usable; try again later.
         entry.refreshAt = clock.now() + REFRESH_RETRY_MS;
-        logger.warn(
-          { kind, err: describeError(error) },
-          'background token refresh failed',
-        );
+        logger.warn({ kind, err: describeError(error) }, 'background token refresh failed');
       })
       .finally(() => refreshing.delete(cacheKey));
   };

@@ -43,9 +43,13 @@ export const createTokenCipher = (secretKey: Buffer): TokenCipher => {
 };
 
 /**
- * TOKEN_ENCRYPTION_KEY when set (64 hex characters or base64 of 32 bytes); otherwise a key
- * derived from the client secret, so every replica with the same credentials agrees on it
- * and a rotated secret simply makes old entries unreadable (a miss, then a fresh token).
+ * TOKEN_ENCRYPTION_KEY when set (64 hex characters or base64 of 32 bytes): then the client
+ * secret plays no part, so replicas on an old and a rotated secret read each other's entries.
+ * Production with Redis requires it (see config/groups/tokenCache.ts). Unset (development,
+ * tests, memory only), a key is derived from the client secret read at start-up: every replica
+ * with the same credentials agrees on it, and one started after a rotation finds the others'
+ * entries unreadable (a miss, then a fresh token). A running replica keeps its key through a
+ * rotation, as it is derived once.
  */
 export const resolveEncryptionKey = (options: {
   encryptionKey: string | undefined;

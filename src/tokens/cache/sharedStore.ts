@@ -124,10 +124,7 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     const now = Date.now();
     if (now - lastErrorLogAt > 10_000) {
       lastErrorLogAt = now;
-      logger.warn(
-        { err: describeError(error) },
-        'redis unavailable; serving tokens from memory',
-      );
+      logger.warn({ err: describeError(error) }, 'redis unavailable; serving tokens from memory');
     }
   });
   client.on('ready', () => {
