@@ -29,6 +29,7 @@
 //    400 BAD_REQUEST.
 //  - An unknown 1 MB operationName is not echoed back: the answer stays small.
 //  - `Application/JSON` (media types are case-insensitive) is application/json.
+import { simulatorSchemaFile } from './support/simulatorSchemaFile';
 import { randomBytes } from 'node:crypto';
 
 import type { SeekSimulator, SimulatorFault } from '../src/seek/simulator';
@@ -67,6 +68,8 @@ const LIMITS = {
   GRAPHQL_MAX_DIRECTIVES: '4',
 };
 const ENV = {
+  // No introspection at start-up: under SEEK_TIMEOUT_MS=300 it could time out on a busy machine.
+  SEEK_SCHEMA_FILE: simulatorSchemaFile(),
   CORS_ORIGINS: CORS_ORIGIN,
   SEEK_TIMEOUT_MS: String(SEEK_TIMEOUT_MS),
   HTTP_BODY_TIMEOUT_MS: String(HTTP_BODY_TIMEOUT_MS),

@@ -1,3 +1,4 @@
+import { simulatorSchemaFile } from './support/simulatorSchemaFile';
 import { GraphQLError } from 'graphql';
 import request from 'supertest';
 
@@ -36,7 +37,11 @@ describe('when SEEK fails: bounded, retried only when safe, and errors that leak
 
   beforeAll(async () => {
     simulator = await startSimulator({ clientId: uniqueClientId('upstream') });
-    gw = await startGateway(simulator, { SEEK_TIMEOUT_MS: String(TIMEOUT_MS) });
+    gw = await startGateway(simulator, {
+      SEEK_TIMEOUT_MS: String(TIMEOUT_MS),
+      // No introspection at start-up under that tight bound.
+      SEEK_SCHEMA_FILE: simulatorSchemaFile(),
+    });
     // Warm the partner token so each test counts only GraphQL calls.
     await request(gw.gateway.app)
       .post('/graphql')
