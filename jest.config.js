@@ -7,6 +7,10 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },
   setupFiles: ['<rootDir>/test/setup/env.ts'],
+  // Each run names its Redis keys (test/setup/testRun.ts) and deletes them when it ends, so
+  // \`npm test\` leaves nothing behind in the developer's Redis.
+  globalSetup: '<rootDir>/test/setup/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',
   testTimeout: 30000,
   // Suites share one Redis; each uses its own key namespace, but running them one file at a
   // time keeps the 2-core machine from turning timing bounds into flakes.

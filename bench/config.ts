@@ -74,6 +74,8 @@ export interface BenchConfig {
    * in the main table as "gateway (baseline)" beside the current dist/gateway.js.
    */
   baselineEntry?: string;
+  /** `BENCH_WRITE=1` or `-- --write`: write bench/results.md; otherwise the results go to stdout only. */
+  write: boolean;
 }
 
 export function loadConfig(): BenchConfig {
@@ -89,6 +91,7 @@ export function loadConfig(): BenchConfig {
     growthDurationS: envNumber('BENCH_GROWTH_DURATION_S', quick ? 2 : 4),
     tokens: cases.has('tokens'),
     baselineEntry: envBaselineDist(),
+    write: process.env.BENCH_WRITE === '1' || process.argv.includes('--write'),
   };
 }
 

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { REPO_ROOT, scratchDir, stopChild, trackChild, type ChildServer } from './child';
 import { GATEWAY_API_KEY } from './config';
 import { serverPinPrefix } from './procstat';
+import { BENCH_REDIS_URL } from './redis-stats';
 
 export const GATEWAY_ENTRY = path.resolve(
   process.env.BENCH_GATEWAY_ENTRY ?? path.join(REPO_ROOT, 'dist', 'gateway.js'),
@@ -100,7 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
     SEEK_CLIENT_ID: options.clientId ?? 'bench',
     SEEK_CLIENT_SECRET: 'bench-secret',
     GATEWAY_API_KEYS: GATEWAY_API_KEY,
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_URL: BENCH_REDIS_URL,
     // Production with Redis requires it (a fixed one: bench runs compare like with like).
     TOKEN_ENCRYPTION_KEY: 'be'.repeat(32),
     SEEK_SCHEMA_FILE: options.schemaFile,

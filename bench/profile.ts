@@ -16,6 +16,7 @@ import { BENCH_HEADERS, GATEWAY_API_KEY } from './config';
 import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, freePort } from './gateway';
 import { BENCH_SDL, VERSION_QUERY, requestBody } from './queries';
 import { createUpstream } from './upstream';
+import { BENCH_REDIS_URL } from './redis-stats';
 
 interface ProfileNode {
   id: number;
@@ -93,7 +94,7 @@ const main = async () => {
         SEEK_CLIENT_ID: `profile-${Date.now()}`,
         SEEK_CLIENT_SECRET: 'profile-secret',
         GATEWAY_API_KEYS: GATEWAY_API_KEY,
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        REDIS_URL: BENCH_REDIS_URL,
         // Production with Redis requires it (a fixed one: bench runs compare like with like).
         TOKEN_ENCRYPTION_KEY: 'be'.repeat(32),
         SEEK_SCHEMA_FILE: schemaFile,

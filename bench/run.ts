@@ -4,6 +4,9 @@
  *   BENCH_DURATION_S=10  BENCH_QUICK=1 (2 s smoke run)  BENCH_ROUNDS=2  BENCH_TOKENS=1
  *   BENCH_GROWTH_DURATION_S=4  BENCH_WARMUP_S=2  BENCH_NO_PIN=1  BENCH_GATEWAY_PATH=/graphql
  *   BENCH_CASES=main,large,tokens (default main,large)  BENCH_CONNECTIONS=1,10,50 (main table)
+ *   REDIS_URL (default redis://127.0.0.1:6379): the Redis the gateways under test share
+ *   BENCH_WRITE=1 or `npm run bench -- --write`: also write bench/results.md (the results are
+ *     always printed to stdout; without the flag the committed results.md is left alone)
  *   BENCH_BASELINE_DIST=/path/to/other/dist/gateway.js: adds "gateway (baseline)" to the main
  *     table, started like the gateway but from that bundle, with a before/after table of each
  *     gateway's CPU/req, req/s and p99 as ratios to the raw hop.
@@ -23,7 +26,7 @@ import { setUpBenchProcess } from './lifecycle';
 import { machineInfo } from './machine';
 import { GATEWAY_ENTRY } from './gateway';
 import { BENCH_SDL, buildBenchSchema, fixtureFile, VERSION_QUERY } from './queries';
-import { calibrateInfoOverhead, redisAvailable } from './redis-stats';
+import { calibrateInfoOverhead, redisAvailable, shownRedisUrl } from './redis-stats';
 import { headerMarkdown, targetsMarkdown, writeResults } from './report';
 import { runTokenLifetime } from './token-lifetime';
 
@@ -61,7 +64,10 @@ async function main(): Promise<void> {
 
   let redisInfoOverhead: number | undefined;
   if (await redisAvailable()) redisInfoOverhead = await calibrateInfoOverhead();
-  else console.error('!!!!!!!! Redis not reachable on 127.0.0.1:6379: no Redis figures');
+  else
+    console.error(
+      `!!!!!!!! Redis not reachable at ${shownRedisUrl()} (REDIS_URL): no Redis figures`,
+    );
 
   const upstream = await startBenchServer(
     'upstream',
@@ -69,12 +75,12 @@ async function main(): Promise<void> {
     { UPSTREAM_FIXTURES: fixturesPath },
     pin,
   );
-  const sections: string[] = [
-    headerMarkdown(machine, pin, command, {
-      gateway: GATEWAY_ENTRY,
-      baseline: config.baselineEntry,
-    }),
-  ];
+  const header = headerMarkdown(machine, pin, command, {
+    gateway: GATEWAY_ENTRY,
+    baseline: config.baselineEntry,
+  });
+  console.log(`${header}\n`);
+  const sections: string[] = [header];
   try {
     const main = runMain
       ? await runMainCase({ config, pin, upstream, benchSchemaFile, redisInfoOverhead })
@@ -131,8 +137,12 @@ async function main(): Promise<void> {
     console.log(`${warningSection}\n`);
     sections.push(warningSection);
   }
-  const file = writeResults(sections.join('\n\n'));
-  console.error(`wrote ${file}`);
+  if (config.write) {
+    const file = writeResults(sections.join('\n\n'));
+    console.error(`wrote ${file}`);
+  } else {
+    console.error('bench/results.md left as it is (BENCH_WRITE=1 or -- --write to write it)');
+  }
 }
 
 main()

@@ -17,7 +17,8 @@ import process from 'node:process';
 import { build } from 'esbuild';
 
 // What holds the embedded default, relative to dist/: the dev bundle, and tsc's compiled copies of
-// the simulator and dev sources (dist/scripts/dev-token.js imports src/dev, so it goes with them).
+// the simulator and dev sources (dist/scripts/dev-token.js imports src/dev, and
+// dist/scripts/lib/embeddedSeekSchema.js the simulator, so they go with them).
 const DEV_OUTPUTS = [
   'dev.js',
   'dev.js.map',
@@ -25,6 +26,8 @@ const DEV_OUTPUTS = [
   'src/dev',
   'scripts/dev-token.js',
   'scripts/dev-token.js.map',
+  'scripts/lib/embeddedSeekSchema.js',
+  'scripts/lib/embeddedSeekSchema.js.map',
 ];
 // A name only the simulator's code carries (keepNames keeps it in minified output).
 const SIMULATOR_MARKER = 'startSeekSimulator';

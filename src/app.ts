@@ -19,7 +19,7 @@ import { buildGatewaySchema, LOCAL_ROOT_FIELDS } from './graphql/gatewaySchema';
 import { createCors } from './http/cors';
 import { createHttpApp } from './http/createHttpApp';
 import { createEntry } from './http/entry';
-import type { Logger } from './observability/logger';
+import { describeError, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestRecorder } from './observability/requestLog';
 import { createPipeline } from './pipeline';
@@ -188,6 +188,8 @@ export const buildTokens = async (
     ...cacheOptions,
     kind: 'browser',
     refreshAhead: false,
+    // The pipeline reports a refused browser token by the token alone (forget).
+    indexByToken: true,
     // One exchange can take two SEEK calls (a 401 refreshes the partner token and retries).
     lockTtlMs: 2 * config.seek.timeoutMs + config.seek.authTimeoutMs + 2_000,
   });
@@ -320,6 +322,12 @@ const buildHttp = async (
     persistedQueries: createPersistedQueries(),
     forwarder: seek.forwarder,
     execute: createApolloExecution(apollo, seek.forwarder),
+    // A browser token SEEK refused is not handed out again: the next browserToken gets a new one.
+    onBrowserTokenRefused: (accessToken) => {
+      tokens.browserTokens.forget(accessToken).catch((error: unknown) => {
+        logger.warn({ err: describeError(error) }, 'could not drop a refused browser token');
+      });
+    },
     body: { maxBytes: config.http.maxBodyBytes, timeoutMs: config.http.bodyTimeoutMs },
     record: createRequestRecorder({ logger, metrics }),
     logger,

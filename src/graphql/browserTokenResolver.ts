@@ -9,6 +9,7 @@ export interface BrowserTokenArgs {
   hirerId: string;
   scope: string;
   userId?: string | null;
+  forceRefresh?: boolean | null;
 }
 
 const MAX_ID_BYTES = 255;
@@ -106,10 +107,14 @@ export const createBrowserTokenResolver = (options: {
         throw new GatewayError(ErrorCode.Forbidden, 'Your user token does not list this hirer');
       }
       userId = caller.userId;
-      if (!(await options.rateLimiter.allow(userId))) {
+      const decision = await options.rateLimiter.allow(userId);
+      if (!decision.allowed) {
+        const seconds = decision.retryAfterSeconds;
         throw new GatewayError(
           ErrorCode.RateLimited,
-          'Too many browser token requests; try again in a minute',
+          `Too many browser token requests; try again in ${seconds} s`,
+          { retryAfterSeconds: seconds },
+          { headers: { 'retry-after': String(seconds) } },
         );
       }
     } else {
@@ -125,6 +130,9 @@ export const createBrowserTokenResolver = (options: {
       checkIdentifier('userId', args.userId);
       userId = args.userId;
     }
-    return options.service.exchange({ hirerId: args.hirerId, scope, userId });
+    return options.service.exchange(
+      { hirerId: args.hirerId, scope, userId },
+      { forceRefresh: args.forceRefresh === true },
+    );
   };
 };

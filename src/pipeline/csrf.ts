@@ -16,7 +16,7 @@ const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'
  * from any site without a preflight (a GET, or a POST with a "simple" content type) must
  * carry a header that forces one. JSON POSTs are preflighted by browsers and pass.
  */
-export const preventCsrf = (headers: IncomingHttpHeaders): void => {
+export const preventCsrf = (method: string, headers: IncomingHttpHeaders): void => {
   const contentType = headers['content-type'];
   if (contentType !== undefined) {
     const essence = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -28,6 +28,8 @@ export const preventCsrf = (headers: IncomingHttpHeaders): void => {
   }
   throw new GatewayError(
     ErrorCode.BadRequest,
-    'This request has been blocked as a potential cross-site request forgery (CSRF): send it with Content-Type: application/json, or with a non-empty apollo-require-preflight or x-apollo-operation-name header',
+    method === 'GET'
+      ? 'This GET request has been blocked as a potential cross-site request forgery (CSRF): add the header `apollo-require-preflight: true` (or a non-empty `x-apollo-operation-name`), or send the query by POST with Content-Type: application/json'
+      : 'This request has been blocked as a potential cross-site request forgery (CSRF): send it with Content-Type: application/json, or with a non-empty `apollo-require-preflight` or `x-apollo-operation-name` header',
   );
 };

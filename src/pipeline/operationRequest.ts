@@ -101,7 +101,7 @@ export const readOperationRequest = async (
       },
     );
   }
-  preventCsrf(req.headers);
+  preventCsrf(method, req.headers);
   if (method === 'GET') {
     const url = req.url ?? '';
     return fromSearchParams(url.includes('?') ? url : `${url}?`);

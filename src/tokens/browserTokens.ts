@@ -142,11 +142,21 @@ export const createBrowserTokenService = (options: BrowserTokenServiceOptions) =
   };
 
   return {
-    async exchange(request: BrowserTokenRequest): Promise<BrowserToken> {
+    /**
+     * A browser token for this hirer, scope and user: the cached one, or a new exchange with
+     * SEEK. `forceRefresh` skips the cache: a new exchange whose token replaces the cached one.
+     */
+    async exchange(
+      request: BrowserTokenRequest,
+      exchangeOptions: { forceRefresh?: boolean } = {},
+    ): Promise<BrowserToken> {
       const cacheKey = createHash('sha256')
         .update(`${request.hirerId}\n${request.scope}\n${request.userId}`)
         .digest('base64url');
-      const record = await options.cache.get(cacheKey, () => fetchFromSeek(request));
+      const fetch = () => fetchFromSeek(request);
+      const record = exchangeOptions.forceRefresh
+        ? await options.cache.refresh(cacheKey, fetch)
+        : await options.cache.get(cacheKey, fetch);
       const now = options.clock.now();
       return {
         accessToken: record.accessToken,
@@ -156,6 +166,14 @@ export const createBrowserTokenService = (options: BrowserTokenServiceOptions) =
         hirerId: request.hirerId,
         scope: request.scope,
       };
+    },
+    /**
+     * SEEK answered UNAUTHENTICATED to this browser token as a whole (the pipeline saw it pass
+     * through): drop it from the cache, in memory and in Redis, so the next `exchange` for its
+     * hirer, scope and user gets a new one. Unknown tokens (never cached here) are ignored.
+     */
+    forget(accessToken: string): Promise<void> {
+      return options.cache.forget(accessToken);
     },
   };
 };

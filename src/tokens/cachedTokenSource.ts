@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
@@ -64,6 +64,13 @@ export interface CachedTokenSourceOptions {
   lockTtlMs: number;
   /** In-process entries kept at most; the oldest go first. @default 10000 */
   maxEntries?: number;
+  /**
+   * Keep an index from each token to its cache key (in memory, and in Redis under the token's
+   * SHA-256), so `forget(accessToken)` can find a token knowing only the token. Browser tokens:
+   * SEEK's refusal of one is seen by the pipeline, which knows the token, not the hirer, scope
+   * and user it was cached for. @default false
+   */
+  indexByToken?: boolean;
 }
 
 export interface CacheStats {
@@ -79,6 +86,17 @@ export interface CachedTokenSource {
   get(cacheKey: string, fetch: () => Promise<FetchedToken>): Promise<TokenRecord>;
   /** Drops a token SEEK rejected, here and in Redis, unless it was already replaced. */
   invalidate(cacheKey: string, rejectedAccessToken: string): Promise<void>;
+  /**
+   * A new token for this cache key, whatever is cached: the cached one (if any) is dropped here
+   * and in Redis and never taken back, and `fetch` runs (concurrent refreshes share it).
+   */
+  refresh(cacheKey: string, fetch: () => Promise<FetchedToken>): Promise<TokenRecord>;
+  /**
+   * Drops this token wherever it is cached (memory and Redis), found by the token alone
+   * (needs `indexByToken`). Unknown tokens are ignored. This replica's memory is cleared before
+   * the returned promise's first wait, so a lookup that starts after the call cannot get it.
+   */
+  forget(accessToken: string): Promise<void>;
   readonly stats: Readonly<CacheStats>;
 }
 
@@ -96,6 +114,9 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
   const refreshing = new Set<string>();
   /** The last token SEEK rejected per key: a Redis read that raced invalidate() may still see it. */
   const rejected = new Map<string, string>();
+  /** Token → cache key, for exactly the tokens in `memory` (so bounded by it), with indexByToken. */
+  const byToken = new Map<string, string>();
+  const indexByToken = options.indexByToken ?? false;
   const stats: CacheStats = { memoryHits: 0, sharedHits: 0, misses: 0, fetches: 0, refreshes: 0 };
   const count = {
     memoryHit: metrics.tokenCache.labels(kind, 'memory_hit'),
@@ -108,7 +129,19 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
 
   const sharedKey = (cacheKey: string) => `${options.keyPrefix}:${kind}:${cacheKey}`;
   const lockKey = (cacheKey: string) => `${options.keyPrefix}:lock:${kind}:${cacheKey}`;
+  // The token's hash, never the token: the value is the cache key, itself a hash.
+  const tokenIndexKey = (accessToken: string) =>
+    `${options.keyPrefix}:${kind}-by-token:${createHash('sha256').update(accessToken).digest('base64url')}`;
   const bufferFor = (lifetimeMs: number) => Math.min(options.expiryBufferMs, lifetimeMs * 0.1);
+
+  /** The one way an entry leaves `memory`, so the token index never outgrows it. */
+  const dropMemory = (cacheKey: string) => {
+    const entry = memory.get(cacheKey);
+    if (!entry) return;
+    memory.delete(cacheKey);
+    if (byToken.get(entry.record.accessToken) === cacheKey)
+      byToken.delete(entry.record.accessToken);
+  };
 
   const remember = (
     cacheKey: string,
@@ -117,7 +150,8 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
   ) => {
     const lifetime = record.expiresAt - record.obtainedAt;
     const refreshFraction = REFRESH_AT - Math.random() * REFRESH_JITTER;
-    memory.delete(cacheKey);
+    dropMemory(cacheKey);
+    if (indexByToken) byToken.set(record.accessToken, cacheKey);
     memory.set(cacheKey, {
       record,
       usableUntil: record.expiresAt - bufferFor(lifetime),
@@ -126,7 +160,7 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
     });
     if (memory.size > maxEntries) {
       const oldest = memory.keys().next().value;
-      if (oldest !== undefined) memory.delete(oldest);
+      if (oldest !== undefined) dropMemory(oldest);
     }
   };
 
@@ -186,7 +220,13 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
       expiresAt: obtainedAt + fetched.expiresInSeconds * 1_000,
     };
     remember(cacheKey, record, fetch);
-    await writeShared(cacheKey, record);
+    await Promise.all([
+      writeShared(cacheKey, record),
+      // Lets any replica find the entry from the token alone (forget), for as long as it lives.
+      indexByToken
+        ? store.set(tokenIndexKey(record.accessToken), cacheKey, record.expiresAt - obtainedAt)
+        : undefined,
+    ]);
     return record;
   };
 
@@ -266,6 +306,19 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
       .finally(() => refreshing.delete(cacheKey));
   };
 
+  const invalidate = async (cacheKey: string, rejectedAccessToken: string) => {
+    rejected.delete(cacheKey);
+    rejected.set(cacheKey, rejectedAccessToken);
+    if (rejected.size > maxEntries) {
+      const oldest = rejected.keys().next().value;
+      if (oldest !== undefined) rejected.delete(oldest);
+    }
+    const entry = memory.get(cacheKey);
+    if (entry?.record.accessToken === rejectedAccessToken) dropMemory(cacheKey);
+    const shared = await readShared(cacheKey);
+    if (shared?.accessToken === rejectedAccessToken) await store.delete(sharedKey(cacheKey));
+  };
+
   if (options.refreshAhead) {
     // After Redis comes back (it keeps nothing on restart), put our tokens back for the others.
     store.onReady(() => {
@@ -287,23 +340,48 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
           if (options.refreshAhead && now >= entry.refreshAt) refreshInBackground(cacheKey, entry);
           return Promise.resolve(entry.record);
         }
-        memory.delete(cacheKey);
+        dropMemory(cacheKey);
       }
       stats.misses += 1;
       count.miss.inc();
       return singleFlight(cacheKey, fetch, usable);
     },
-    async invalidate(cacheKey, rejectedAccessToken) {
-      rejected.delete(cacheKey);
-      rejected.set(cacheKey, rejectedAccessToken);
-      if (rejected.size > maxEntries) {
-        const oldest = rejected.keys().next().value;
-        if (oldest !== undefined) rejected.delete(oldest);
+    invalidate,
+    async refresh(cacheKey, fetch) {
+      const replaced =
+        memory.get(cacheKey)?.record.accessToken ?? (await readShared(cacheKey))?.accessToken;
+      if (replaced !== undefined) await invalidate(cacheKey, replaced);
+      // A lookup already under way may end with the token being replaced: let it settle, and
+      // keep its result only if it is another token.
+      const running = inflight.get(cacheKey);
+      if (running) {
+        const settled = await running.catch(() => undefined);
+        if (settled && settled.accessToken !== replaced) return settled;
+        if (settled && memory.get(cacheKey)?.record.accessToken === replaced) dropMemory(cacheKey);
       }
-      const entry = memory.get(cacheKey);
-      if (entry?.record.accessToken === rejectedAccessToken) memory.delete(cacheKey);
-      const shared = await readShared(cacheKey);
-      if (shared?.accessToken === rejectedAccessToken) await store.delete(sharedKey(cacheKey));
+      stats.misses += 1;
+      count.miss.inc();
+      // `rejected` now holds the replaced token, so a Redis read cannot hand it back.
+      return singleFlight(cacheKey, fetch, usable);
+    },
+    forget(accessToken) {
+      const cacheKey = byToken.get(accessToken);
+      if (cacheKey !== undefined) {
+        // invalidate() clears memory synchronously, before its first wait.
+        const dropped = invalidate(cacheKey, accessToken);
+        return Promise.all([
+          dropped,
+          indexByToken ? store.delete(tokenIndexKey(accessToken)) : undefined,
+        ]).then(() => undefined);
+      }
+      if (!indexByToken) return Promise.resolve();
+      // Cached by another replica (or by this one before a restart): Redis knows its key.
+      return (async () => {
+        const indexKey = tokenIndexKey(accessToken);
+        const entry = await store.get(indexKey);
+        if (!entry) return;
+        await Promise.all([invalidate(entry.value, accessToken), store.delete(indexKey)]);
+      })();
     },
   };
 };

@@ -1,9 +1,15 @@
 import type { Clock } from '../clock';
 import type { SharedStore } from './cache/sharedStore';
 
+export interface RateDecision {
+  allowed: boolean;
+  /** Whole seconds until the current window ends (at least 1): when a refused call may succeed. */
+  retryAfterSeconds: number;
+}
+
 export interface RateLimiter {
-  /** Counts one call for `subject`; false when the subject is over its limit in this window. */
-  allow(subject: string): Promise<boolean>;
+  /** Counts one call for `subject`; not allowed when the subject is over its limit in this window. */
+  allow(subject: string): Promise<RateDecision>;
 }
 
 const WINDOW_MS = 60_000;
@@ -22,19 +28,22 @@ export const createRateLimiter = (options: {
   let localWindow = -1;
   return {
     async allow(subject) {
-      const window = Math.floor(options.clock.now() / WINDOW_MS);
+      const now = options.clock.now();
+      const window = Math.floor(now / WINDOW_MS);
+      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1_000));
       const shared = await options.store.increment(
         `${options.keyPrefix}:ratelimit:${window}:${subject}`,
         WINDOW_MS * 2,
       );
-      if (shared !== undefined) return shared <= options.limitPerMinute;
+      if (shared !== undefined)
+        return { allowed: shared <= options.limitPerMinute, retryAfterSeconds };
       if (window !== localWindow) {
         local.clear();
         localWindow = window;
       }
       const count = (local.get(subject) ?? 0) + 1;
       local.set(subject, count);
-      return count <= options.limitPerMinute;
+      return { allowed: count <= options.limitPerMinute, retryAfterSeconds };
     },
   };
 };

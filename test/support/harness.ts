@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer as createNetServer } from 'node:net';
+import { createServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 
 import { createClient } from 'redis';
@@ -13,6 +14,7 @@ import {
   type SeekSimulator,
   type SeekSimulatorOptions,
 } from '../../src/seek/simulator';
+import { TEST_RUN_VARIABLE } from '../setup/testRun';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SERVICE_KEY = 'test-service-key-0123456789abcdef';
@@ -46,8 +48,12 @@ export const freePort = () =>
     });
   });
 
-/** A unique client ID per test: its Redis keys are namespaced apart from every other test. */
-export const uniqueClientId = (label: string) => `test-${label}-${randomBytes(4).toString('hex')}`;
+/**
+ * A unique client ID per test: its Redis keys are namespaced apart from every other test, and
+ * carry this jest run's id, so the global teardown deletes exactly this run's keys.
+ */
+export const uniqueClientId = (label: string) =>
+  `test-${process.env[TEST_RUN_VARIABLE] ?? 'adhoc'}-${label}-${randomBytes(4).toString('hex')}`;
 
 export const startSimulator = (options: SeekSimulatorOptions = {}) =>
   startSeekSimulator({ clientSecret: `secret-${randomBytes(8).toString('hex')}`, ...options });
@@ -90,6 +96,22 @@ export const startGateway = async (
   const logger = createLogger({ level: config.logLevel, destination: logs.stream });
   const gateway = await createGateway({ config, logger, schemaAttempts: 2, ...deps });
   return { gateway, config, logs, stop: () => gateway.stop() };
+};
+
+/** The gateway on a real port of its own (loopback), for callers that are not supertest. */
+export const serveGateway = async (gw: TestGateway) => {
+  const server = createServer(gw.gateway.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${address.port}/graphql`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 };
 
 export const userJwt = (options: {
