@@ -114,6 +114,10 @@ export class GatewayError extends GraphQLError {
       source: options.source,
       positions: options.positions,
     });
+    // Locations given as such keep no reference to the document's text (a cached error must
+    // not hold on to a large document).
+    if (options.locations)
+      (this as { locations?: GraphQLError['locations'] }).locations = options.locations;
     this.code = code;
     this.status = httpStatusOf[code];
     this.headers = options.headers;

@@ -22,6 +22,8 @@ import {
 const NAME_BYTES = 500 * 1024;
 const UNIQUE_NAMES = 1_000;
 const UNIQUE_DOCUMENTS = 300;
+/** Unique documents the cache judges and keeps: invalid ones, and valid ones with variables. */
+const UNIQUE_JUDGED = 300;
 const CONCURRENCY = 6;
 const MAX_GROWTH_BYTES = 64 * 1024 * 1024;
 
@@ -103,6 +105,25 @@ const uniqueName = (index: number) => ({
   headers: { authorization: `Bearer any-bearer-value-${index % 7}` },
 });
 
+/** A unique ~500 KB invalid document, no credential: its cached errors must not hold its text. */
+const uniqueInvalidDocument = (index: number) => ({
+  body: Buffer.from(JSON.stringify({ query: `{ nosuchfield${salt}x${index} } # ${filler}` })),
+  headers: {},
+});
+
+/**
+ * A unique ~500 KB valid document with a variable definition, no credential (refused before
+ * SEEK): the operation the cache keeps must not hold the document's text through its AST.
+ */
+const uniqueDocumentWithVariables = (index: number) => ({
+  body: Buffer.from(
+    JSON.stringify({
+      query: `query Q($a: Boolean = true) { version @include(if: $a) } # ${salt}x${index} ${filler}`,
+    }),
+  ),
+  headers: {},
+});
+
 /** A unique ~500 KB document (a long comment), registered as a persisted query. */
 const uniqueDocument = (index: number) => {
   const query = `{ __typename } # ${salt}x${index} ${filler}`;
@@ -151,11 +172,13 @@ afterAll(async () => {
   await simulator.close();
 });
 
-it(`keeps the heap bounded over ${UNIQUE_NAMES} unique 500 KB operationNames and ${UNIQUE_DOCUMENTS} unique 500 KB persisted documents`, async () => {
+it(`keeps the heap bounded over ${UNIQUE_NAMES} unique 500 KB operationNames, ${UNIQUE_DOCUMENTS} unique 500 KB persisted documents and ${UNIQUE_JUDGED} each of unique 500 KB invalid documents and documents with variables`, async () => {
   // Warm up (lazy initialisation, JIT, pools) with the same kinds of request, then measure.
   salt = 1;
   await run(40, uniqueName, expectCode('OPERATION_RESOLUTION_FAILURE'));
   await run(20, uniqueDocument, expectTypename);
+  await run(20, uniqueInvalidDocument, expectCode('GRAPHQL_VALIDATION_FAILED'));
+  await run(20, uniqueDocumentWithVariables, expectCode('UNAUTHENTICATED'));
   drop();
   await settle();
   const before = process.memoryUsage();
@@ -163,6 +186,8 @@ it(`keeps the heap bounded over ${UNIQUE_NAMES} unique 500 KB operationNames and
   salt = 2;
   await run(UNIQUE_NAMES, uniqueName, expectCode('OPERATION_RESOLUTION_FAILURE'));
   await run(UNIQUE_DOCUMENTS, uniqueDocument, expectTypename);
+  await run(UNIQUE_JUDGED, uniqueInvalidDocument, expectCode('GRAPHQL_VALIDATION_FAILED'));
+  await run(UNIQUE_JUDGED, uniqueDocumentWithVariables, expectCode('UNAUTHENTICATED'));
   // Nothing of it went to SEEK.
   expect(graphqlCalls(simulator)).toHaveLength(0);
   drop();

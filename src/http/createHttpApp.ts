@@ -22,6 +22,10 @@ export const createHttpApp = (options: HttpAppOptions) => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // `/graphql/` and `/GRAPHQL` are not `/graphql`: only the exact path is the pipeline's (entry.ts)
+  // or, for a browser opening it, Sandbox's; the others are 404 here.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.get('/health', health);
   app.get('/ready', readiness(options.readiness));

@@ -43,7 +43,8 @@ const decoderFor = (encoding: string | undefined): Transform | undefined => {
 
 /**
  * Reads the whole request body within the size and time limits, decoding gzip, deflate and
- * br (the limit applies to the decoded bytes, so a small compressed bomb is refused too).
+ * br (the limit applies to the decoded bytes, so a small compressed bomb is refused too, and to
+ * the bytes received).
  * The same reader serves every entry, so a body past the limit is refused the same way
  * whether it is declared or chunked, from a browser or a server.
  */
@@ -110,6 +111,13 @@ export const readBody = (req: IncomingMessage, limits: BodyLimits): Promise<Buff
       req.once('error', () =>
         finish(new BodyRefusal(ErrorCode.BadRequest, 'The request body could not be read')),
       );
+      // The bytes on the wire are bounded too: a stream of empty compressed members decodes to
+      // nothing and would otherwise be read until the time limit.
+      let wireBytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        wireBytes += chunk.length;
+        if (wireBytes > limits.maxBytes) finish(tooLarge());
+      });
       req.pipe(decoder);
     }
   });

@@ -80,13 +80,30 @@ const asGatewayError = (
   hideSuggestions: boolean,
 ): GatewayError => {
   const { code, ...extensions } = error.extensions as { code?: unknown };
-  return new GatewayError(
+  const cached = new GatewayError(
     typeof code === 'string' && code in CODES ? (code as ErrorCode) : fallbackCode,
-    hideSuggestions ? error.message.replace(SUGGESTION, '') : error.message,
-    extensions,
-    { source: error.source, positions: error.positions },
+    detached(hideSuggestions ? error.message.replace(SUGGESTION, '') : error.message),
+    detached(extensions),
+    // Its locations, not its source: the verdict is cached, the document's text must not be.
+    { locations: detached(error.locations) },
   );
+  // A new error's stack is kept unformatted, holding the frames' arguments (the document among
+  // them) until it is read: reading it once turns it into a short string.
+  void cached.stack;
+  return cached;
 };
+
+/**
+ * A copy that holds nothing of the document's text: an AST node without `loc` (which points at
+ * the source), and strings made anew (V8 keeps a string cut from a larger one as a slice that
+ * holds the whole larger one). What the cache keeps goes through here.
+ */
+const detached = <T>(value: T): T =>
+  value === undefined
+    ? value
+    : (JSON.parse(
+        JSON.stringify(value, (key, inner: unknown) => (key === 'loc' ? undefined : inner)),
+      ) as T);
 const CODES: Record<string, true> = {
   [ErrorCode.GraphqlParseFailed]: true,
   [ErrorCode.GraphqlValidationFailed]: true,
@@ -151,10 +168,10 @@ export const createDocuments = (options: DocumentsOptions) => {
     for (const definition of document.definitions) {
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       operations.push({
-        name: definition.name?.value,
+        name: detached(definition.name?.value),
         type: definition.operation,
         route: classifyOperation(document, definition, options.localRootFields),
-        variableDefinitions: definition.variableDefinitions ?? [],
+        variableDefinitions: detached(definition.variableDefinitions ?? []),
       });
     }
     return { valid: true, operations };

@@ -106,6 +106,23 @@ const retryAfterMs = (response: UpstreamResponse): number => {
 };
 
 /**
+ * The body SEEK gets. JSON.parse takes variables nested deeper than JSON.stringify can write
+ * back (it recurses): such a request is the caller's error, not ours.
+ */
+const serialise = (request: ForwardRequest): string => {
+  try {
+    return JSON.stringify({
+      query: request.query,
+      operationName: request.operationName ?? undefined,
+      variables: request.variables ?? undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new GatewayError(ErrorCode.BadRequest, 'The variables are nested too deeply');
+  }
+};
+
+/**
  * Sends one client operation to SEEK as one HTTP request: the document, operationName and
  * variables as the client sent them, with the token the caller's kind calls for.
  */
@@ -197,13 +214,7 @@ export const createForwarder = (options: ForwarderOptions) => {
       // Serialised from the fields the gateway validated, never the caller's bytes: what SEEK
       // runs is exactly what was checked.
       // A Buffer: undici then writes it with its headers in one vectored write.
-      const body = Buffer.from(
-        JSON.stringify({
-          query: request.query,
-          operationName: request.operationName ?? undefined,
-          variables: request.variables ?? undefined,
-        }),
-      );
+      const body = Buffer.from(serialise(request));
       try {
         switch (request.caller.kind) {
           case 'seek-token':
