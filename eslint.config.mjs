@@ -8,6 +8,7 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'jest.config.js',
+      'jest.e2e.config.js',
       'eslint.config.mjs',
       'scripts/*.mjs',
       '.scratch-*/**',
@@ -44,6 +45,12 @@ export default tseslint.config(
       // implementation has nothing to await.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // Browser code (the example frontend, the IDE's entry) gets the type-checked set too, each
+    // against its own tsconfig (the DOM, no Node globals).
+    files: ['examples/**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
   },
   {
     files: ['scripts/**', 'bench/**', 'test/**'],

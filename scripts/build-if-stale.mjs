@@ -24,6 +24,8 @@ const OUTPUTS = [
   'dist/scripts/schema-pull.js',
   'dist/scripts/schema-print.js',
   'dist/src/seek/simulator/cli.js',
+  'dist/scripts/doctor.js',
+  'dist/ide/manifest.json',
 ];
 /** What the build reads: directories (walked) and files. */
 const INPUTS = [

@@ -7,18 +7,25 @@
 // and only when the config says embedded default. The build fails if any simulator or
 // embedded-default module ends up in dist/gateway.js.
 //
+// GraphiQL (GRAPHQL_IDE=graphiql) is bundled from the npm package into dist/ide/: one script, one
+// stylesheet, and the fonts and images the stylesheet embedded, each a file of its own (the page
+// allows only 'self'), all with content-hashed names. The gateway serves them under /graphql/ide/.
+// The build definition is src/http/ide/assets.ts, taken from tsc's output (`npm run build` runs
+// tsc first); running from source, the gateway builds the same in memory instead.
+//
 //   node scripts/bundle.mjs                        build dist/gateway.js and dist/dev.js
 //   node scripts/bundle.mjs --set-aside-dev <dir>  after a build, for the production image: move
 //                                                  the embedded default out of dist/ into <dir>
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 
 import { build } from 'esbuild';
 
 // What holds the embedded default, relative to dist/: the dev bundle, and tsc's compiled copies of
-// the simulator and dev sources (dist/scripts/dev-token.js imports src/dev, and
-// dist/scripts/lib/embeddedSeekSchema.js the simulator, so they go with them).
+// the simulator and dev sources (dist/scripts/dev-token.js and dist/scripts/example.js import
+// src/dev, and dist/scripts/lib/embeddedSeekSchema.js the simulator, so they go with them).
 const DEV_OUTPUTS = [
   'dev.js',
   'dev.js.map',
@@ -28,6 +35,8 @@ const DEV_OUTPUTS = [
   'scripts/dev-token.js.map',
   'scripts/lib/embeddedSeekSchema.js',
   'scripts/lib/embeddedSeekSchema.js.map',
+  'scripts/example.js',
+  'scripts/example.js.map',
 ];
 // A name only the simulator's code carries (keepNames keeps it in minified output).
 const SIMULATOR_MARKER = 'startSeekSimulator';
@@ -79,6 +88,8 @@ const bundle = async () => {
     entryPoints: ['src/main.ts'],
     outfile: 'dist/gateway.js',
     metafile: true,
+    // Only required to build GraphiQL's assets from source, never when dist/ide/ exists.
+    external: [...LAZY_SDKS, 'esbuild'],
   });
   // Modules only the embedded default may hold (src/dev/devCredentials.ts included).
   const devOnly = /^src\/(seek\/simulator|dev)\//;
@@ -97,6 +108,16 @@ const bundle = async () => {
     );
   }
   await build({ ...common, entryPoints: ['src/dev/embedded.ts'], outfile: 'dist/dev.js' });
+  await bundleIde();
+};
+
+const bundleIde = async () => {
+  const compiled = join(process.cwd(), 'dist/src/http/ide/assets.js');
+  if (!existsSync(compiled)) {
+    throw new Error(`${compiled} is missing: run \`npm run build\` (tsc, then this script)`);
+  }
+  const { buildIdeAssets, writeIdeAssets } = createRequire(import.meta.url)(compiled);
+  writeIdeAssets(await buildIdeAssets('src/http/ide/browser/graphiql.ts'), 'dist/ide');
 };
 
 const [mode, target] = process.argv.slice(2);

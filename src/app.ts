@@ -343,12 +343,14 @@ const buildHttp = async (
     },
     metrics,
     logger,
+    ide: config.graphql.ide,
+    ideHeaders: sandboxHeaders,
   });
   const app = createEntry({
     pipeline,
     app: expressApp,
     cors: createCors(config.http.corsOrigins),
-    sandbox: config.graphql.sandbox,
+    ide: config.graphql.ide !== 'off',
     logger,
   });
   return { app, expressApp };

@@ -155,7 +155,7 @@ const main = async () => {
     {
       port,
       environment: config.environment,
-      sandbox: config.graphql.sandbox,
+      ide: config.graphql.ide,
       redis: config.redis.url ? 'configured' : 'memory',
     },
     `gateway listening on http://localhost:${port}/graphql`,

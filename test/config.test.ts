@@ -71,6 +71,7 @@ describe('configuration defaults', () => {
       },
       graphql: {
         introspection: true,
+        ide: 'sandbox',
         sandbox: true,
         maxDepth: DEFAULT_GRAPHQL_MAX_DEPTH,
         maxAliases: DEFAULT_GRAPHQL_MAX_ALIASES,
@@ -174,6 +175,62 @@ describe('configuration defaults', () => {
   });
 });
 
+describe('GRAPHQL_IDE and its old name GRAPHQL_SANDBOX', () => {
+  const ideOf = (env: Env) => {
+    const { ide, sandbox } = loadConfig(env).graphql;
+    return { ide, sandbox };
+  };
+
+  it('defaults to sandbox outside production (unless introspection is off), off in production', () => {
+    expect(ideOf({})).toEqual({ ide: 'sandbox', sandbox: true });
+    expect(ideOf({ NODE_ENV: 'test' })).toEqual({ ide: 'sandbox', sandbox: true });
+    expect(ideOf({ GRAPHQL_INTROSPECTION: 'false' })).toEqual({ ide: 'off', sandbox: false });
+    expect(ideOf(PRODUCTION)).toEqual({ ide: 'off', sandbox: false });
+    expect(ideOf({ ...PRODUCTION, GRAPHQL_INTROSPECTION: 'true' })).toEqual({
+      ide: 'off',
+      sandbox: false,
+    });
+  });
+
+  it.each<[value: string, ide: string]>([
+    ['sandbox', 'sandbox'],
+    ['graphiql', 'graphiql'],
+    ['off', 'off'],
+  ])('takes GRAPHQL_IDE=%s, in production too', (value, ide) => {
+    expect(ideOf({ GRAPHQL_IDE: value }).ide).toBe(ide);
+    expect(ideOf({ ...PRODUCTION, GRAPHQL_IDE: value })).toEqual({
+      ide,
+      sandbox: ide === 'sandbox',
+    });
+  });
+
+  it('reads GRAPHQL_SANDBOX as an alias: true is sandbox, false is off', () => {
+    expect(ideOf({ GRAPHQL_SANDBOX: 'false' })).toEqual({ ide: 'off', sandbox: false });
+    expect(ideOf({ ...PRODUCTION, GRAPHQL_SANDBOX: 'true' })).toEqual({
+      ide: 'sandbox',
+      sandbox: true,
+    });
+    expect(ideOf({ GRAPHQL_IDE: 'sandbox', GRAPHQL_SANDBOX: 'true' }).ide).toBe('sandbox');
+    expect(ideOf({ GRAPHQL_IDE: 'off', GRAPHQL_SANDBOX: 'false' }).ide).toBe('off');
+  });
+
+  it('refuses the two set inconsistently, naming both', () => {
+    expect(problemsOf({ GRAPHQL_IDE: 'graphiql', GRAPHQL_SANDBOX: 'true' })).toEqual([
+      'GRAPHQL_IDE and GRAPHQL_SANDBOX disagree: GRAPHQL_SANDBOX=true means GRAPHQL_IDE=sandbox, but GRAPHQL_IDE=graphiql. Set only GRAPHQL_IDE (GRAPHQL_SANDBOX is its old name)',
+    ]);
+    expect(problemsOf({ GRAPHQL_IDE: 'graphiql', GRAPHQL_SANDBOX: 'false' })).toEqual([
+      'GRAPHQL_IDE and GRAPHQL_SANDBOX disagree: GRAPHQL_SANDBOX=false means GRAPHQL_IDE=off, but GRAPHQL_IDE=graphiql. Set only GRAPHQL_IDE (GRAPHQL_SANDBOX is its old name)',
+    ]);
+    expect(problemsOf({ GRAPHQL_IDE: 'sandbox', GRAPHQL_SANDBOX: 'false' })).toHaveLength(1);
+  });
+
+  it('names GRAPHQL_IDE for a value it does not know', () => {
+    expect(problemsOf({ GRAPHQL_IDE: 'playground' })).toEqual([
+      'GRAPHQL_IDE: Invalid option: expected one of "sandbox"|"graphiql"|"off"',
+    ]);
+  });
+});
+
 describe('configuration errors name their variable', () => {
   // One malformed value per group; each must be reported under its own name.
   it.each<[group: string, env: Env, variable: string]>([
@@ -197,6 +254,7 @@ describe('configuration errors name their variable', () => {
     ['http', { HTTP_BODY_TIMEOUT_MS: '99' }, 'HTTP_BODY_TIMEOUT_MS'],
     ['http', { SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS'],
     ['graphql', { GRAPHQL_SANDBOX: 'on' }, 'GRAPHQL_SANDBOX'],
+    ['graphql', { GRAPHQL_IDE: 'apollo' }, 'GRAPHQL_IDE'],
     ['graphql', { GRAPHQL_MAX_DEPTH: '101' }, 'GRAPHQL_MAX_DEPTH'],
     ['graphql', { GRAPHQL_MAX_COST: '99' }, 'GRAPHQL_MAX_COST'],
     ['logging', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
@@ -401,7 +459,7 @@ describe('configuration in production', () => {
       environment: 'production',
       embeddedSimulator: false,
       serviceKeys: [KEY],
-      graphql: { introspection: false, sandbox: false },
+      graphql: { introspection: false, ide: 'off', sandbox: false },
     });
   });
 

@@ -7,9 +7,17 @@ import type { Logger } from '../observability/logger';
 import type { GatewayContext } from './context';
 import { errorReportingPlugin, maskError } from './errorMasking';
 
+/**
+ * The document an IDE starts with when it also starts with the embedded default's service key
+ * (Sandbox and GraphiQL alike): it answers at once.
+ */
+export const STARTER_DOCUMENT =
+  '{\n  version\n  self {\n    partner {\n      name\n    }\n  }\n}\n';
+
 export interface ApolloOptions {
   gateway: GatewayInterface;
   introspection: boolean;
+  /** Apollo Sandbox is the landing page (GRAPHQL_IDE=sandbox); otherwise Apollo has none. */
   sandbox: boolean;
   production: boolean;
   logger: Logger;
@@ -54,7 +62,7 @@ export const createApolloServer = (options: ApolloOptions) =>
             ...(options.sandboxHeaders
               ? {
                   headers: options.sandboxHeaders,
-                  document: '{\n  version\n  self {\n    partner {\n      name\n    }\n  }\n}\n',
+                  document: STARTER_DOCUMENT,
                 }
               : {}),
           })

@@ -2,9 +2,13 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
 
+import type { GraphqlIde } from '../config/groups/graphql';
+import { STARTER_DOCUMENT } from '../graphql/apolloServer';
 import type { GatewayContext } from '../graphql/context';
 import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { ideAssetSource, type IdeAssets } from './ide/assets';
+import { createGraphiqlRoutes, IDE_ASSET_PATH } from './ide/graphiqlPage';
 import { health, metricsEndpoint, readiness, type ReadinessChecks } from './probes';
 
 export interface HttpAppOptions {
@@ -12,11 +16,20 @@ export interface HttpAppOptions {
   readiness: ReadinessChecks;
   metrics: Metrics;
   logger: Logger;
+  /** The IDE a browser opening /graphql gets (GRAPHQL_IDE). */
+  ide: GraphqlIde;
+  /**
+   * Headers the IDE starts with (the embedded default's development key); with them, the IDE
+   * also starts with a document that answers at once.
+   */
+  ideHeaders?: Record<string, string>;
+  /** Where GraphiQL's files come from. @default built from source, or read from dist/ide/ */
+  ideAssets?: () => Promise<IdeAssets>;
 }
 
 /**
- * The express app: probes, metrics and the Sandbox landing page. GraphQL requests never come
- * here: the entry (entry.ts) hands them to the pipeline.
+ * The express app: probes, metrics and the IDE (Apollo Sandbox's landing page, or GraphiQL and
+ * its files). GraphQL requests never come here: the entry (entry.ts) hands them to the pipeline.
  */
 export const createHttpApp = (options: HttpAppOptions) => {
   const app = express();
@@ -30,18 +43,30 @@ export const createHttpApp = (options: HttpAppOptions) => {
   app.get('/health', health);
   app.get('/ready', readiness(options.readiness));
   app.get('/metrics', metricsEndpoint(options.metrics));
-  // Only a browser's GET of /graphql arrives here (entry.ts): Apollo answers with Sandbox.
-  app.get(
-    '/graphql',
-    // Apollo's express integration insists on a parsed body; a GET has none.
-    (req, _res, next) => {
-      (req as { body?: unknown }).body ??= undefined;
-      next();
-    },
-    expressMiddleware(options.apollo, {
-      context: () => Promise.reject(new Error('GraphQL requests go through the pipeline')),
-    }),
-  );
+  // Only a browser's GET of /graphql arrives here (entry.ts), when an IDE is on.
+  if (options.ide === 'graphiql') {
+    const graphiql = createGraphiqlRoutes({
+      assets: options.ideAssets ?? ideAssetSource(),
+      headers: options.ideHeaders,
+      document: options.ideHeaders ? STARTER_DOCUMENT : undefined,
+      logger: options.logger,
+    });
+    app.get('/graphql', graphiql.page);
+    app.get(`${IDE_ASSET_PATH}:name`, graphiql.asset);
+  } else if (options.ide === 'sandbox') {
+    // Apollo answers with Sandbox.
+    app.get(
+      '/graphql',
+      // Apollo's express integration insists on a parsed body; a GET has none.
+      (req, _res, next) => {
+        (req as { body?: unknown }).body ??= undefined;
+        next();
+      },
+      expressMiddleware(options.apollo, {
+        context: () => Promise.reject(new Error('GraphQL requests go through the pipeline')),
+      }),
+    );
+  }
 
   const lastResort: ErrorRequestHandler = (error, _req, res, _next) => {
     options.logger.error({ err: describeError(error) }, 'unhandled error');

@@ -6,11 +6,11 @@ import { prefersHtml } from '../pipeline/negotiate';
 
 export interface EntryOptions {
   pipeline: Pipeline;
-  /** Probes, metrics and the Sandbox page. */
+  /** Probes, metrics and the IDE. */
   app: RequestListener;
   cors: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
-  /** Sandbox is served (a browser's GET of /graphql goes to the express app). */
-  sandbox: boolean;
+  /** An IDE is served (GRAPHQL_IDE is not off): a browser's GET of /graphql goes to the express app. */
+  ide: boolean;
   logger: Logger;
 }
 
@@ -19,8 +19,8 @@ const isGraphqlPath = (url: string | undefined) =>
 
 /**
  * The gateway's HTTP handler: every request to /graphql goes to the one pipeline (after CORS
- * when a browser sends it), except a browser opening the page, which gets Sandbox. Anything
- * else is the express app's.
+ * when a browser sends it), except a browser opening the page, which gets the IDE (Sandbox or
+ * GraphiQL). Anything else (GraphiQL's files under /graphql/ide/ among it) is the express app's.
  */
 export const createEntry = (options: EntryOptions): RequestListener => {
   const { pipeline, logger } = options;
@@ -34,7 +34,7 @@ export const createEntry = (options: EntryOptions): RequestListener => {
   return (req, res) => {
     if (!isGraphqlPath(req.url)) return options.app(req, res);
     if (
-      options.sandbox &&
+      options.ide &&
       req.method === 'GET' &&
       !req.url?.includes('?') &&
       prefersHtml(req.headers.accept)
