@@ -16,14 +16,14 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { printSchema, type GraphQLSchema } from 'graphql';
-import pino from 'pino';
 
 import { keepAliveUntil } from '../src/clock';
-import { ConfigError, loadConfig, type Config } from '../src/config';
+import type { Config } from '../src/config';
 import { buildGatewaySchema } from '../src/graphql/gatewaySchema';
-import { createLogger, type Logger } from '../src/observability/logger';
+import type { Logger } from '../src/observability/logger';
 import { readGatewayTypeDefs } from '../src/seek/schemaSource';
 import { failureMessage, loadSeekSchema, ScriptError } from './lib/seekSchema';
+import { startScript } from './lib/scriptStart';
 
 export const DEFAULT_OUTPUT = 'schema/seek-gateway.graphql';
 
@@ -101,20 +101,7 @@ export const printGatewaySchema = async (config: Config, logger: Logger) => {
 
 const main = async () => {
   const output = process.argv[2] ?? DEFAULT_OUTPUT;
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`schema:print: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const logger = createLogger({
-    level: config.logLevel,
-    destination: pino.destination({ dest: 2, sync: true }),
-  });
+  const { config, logger } = startScript('schema:print');
   try {
     // Keeps Node up through every retry backoff: a failure ends with a message and exit 1.
     const { sdl, types } = await keepAliveUntil(printGatewaySchema(config, logger));

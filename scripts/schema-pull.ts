@@ -11,12 +11,12 @@
 import { writeFileSync } from 'node:fs';
 
 import { printSchema } from 'graphql';
-import pino from 'pino';
 
 import { keepAliveUntil } from '../src/clock';
-import { ConfigError, loadConfig, type Config } from '../src/config';
-import { createLogger, type Logger } from '../src/observability/logger';
+import type { Config } from '../src/config';
+import type { Logger } from '../src/observability/logger';
 import { failureMessage, introspectSeek, ScriptError } from './lib/seekSchema';
+import { startScript } from './lib/scriptStart';
 
 const pull = async (config: Config, output: string, logger: Logger) => {
   const schema = await introspectSeek(config, logger);
@@ -33,20 +33,7 @@ const pull = async (config: Config, output: string, logger: Logger) => {
 
 const main = async () => {
   const output = process.argv[2] ?? 'seek-schema.graphql';
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`schema:pull: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const logger = createLogger({
-    level: config.logLevel,
-    destination: pino.destination({ dest: 2, sync: true }),
-  });
+  const { config, logger } = startScript('schema:pull');
   try {
     // Keeps Node up through every retry backoff: a failure ends with a message and exit 1.
     const { bytes, types } = await keepAliveUntil(pull(config, output, logger));

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { createGateway, type Gateway } from './app';
 import { keepAliveUntil } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
-import { CredentialsError, describeSource } from './credentials';
+import { CredentialsError, rejectedCredentialsAdvice } from './credentials';
 import type { EmbeddedDefault } from './dev/embedded';
 import { loadEmbeddedDefault, NO_EMBEDDED_DEFAULT } from './embeddedEntry';
 import { ErrorCode, isGatewayError } from './errors';
@@ -35,17 +35,12 @@ const startupFailureMessage = (error: unknown, config: Config): string => {
   // Its message names the variable (or the field of the secret's JSON) to fix, never a value.
   if (error instanceof CredentialsError)
     return `cannot read the SEEK credentials: ${oneLine(error.message)}`;
-  if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) {
-    const status = /HTTP (\d{3})/.exec(error.message)?.[1];
-    const source = config.credentials.source;
-    const check = source
-      ? describeSource(source).whatToCheck
-      : 'SEEK_CLIENT_ID and SEEK_CLIENT_SECRET';
-    return (
-      `SEEK's auth server (SEEK_AUTH_URL ${shownUrl(config.seek.authUrl)}) rejected the client credentials` +
-      `${status ? ` (HTTP ${status})` : ''}. Check ${check}.`
+  if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected)
+    return rejectedCredentialsAdvice(
+      error,
+      config.credentials.source,
+      shownUrl(config.seek.authUrl),
     );
-  }
   if (error instanceof SchemaLoadError) {
     // Its message names the variable to check (SEEK_SCHEMA_FILE, SEEK_API_URL, …); add the URL.
     return oneLine(error.message)

@@ -10,7 +10,7 @@ import {
   createCredentialProvider,
   createCredentialSource,
   CredentialsError,
-  describeSource,
+  rejectedCredentialsAdvice,
 } from '../../src/credentials';
 import { ErrorCode, isGatewayError } from '../../src/errors';
 import { scrubSecrets, type Logger } from '../../src/observability/logger';
@@ -94,17 +94,8 @@ export const loadSeekSchema = async (config: Config, logger: Logger): Promise<Gr
 
 /** The one line printed on failure: what went wrong and which variable to check. */
 export const failureMessage = (error: unknown, config: Config) => {
-  if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected) {
-    const status = /HTTP (\d{3})/.exec(error.message)?.[1];
-    const source = config.credentials.source;
-    const check = source
-      ? describeSource(source).whatToCheck
-      : 'SEEK_CLIENT_ID and SEEK_CLIENT_SECRET';
-    return (
-      `SEEK's auth server (SEEK_AUTH_URL) rejected the client credentials${status ? ` (HTTP ${status})` : ''}. ` +
-      `Check ${check}.`
-    );
-  }
+  if (isGatewayError(error) && error.code === ErrorCode.SeekAuthRejected)
+    return rejectedCredentialsAdvice(error, config.credentials.source, undefined);
   if (error instanceof CredentialsError) {
     return `cannot read the SEEK credentials: ${scrubSecrets(error.message)}`;
   }

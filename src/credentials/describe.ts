@@ -36,3 +36,22 @@ export const describeSource = (
       };
   }
 };
+
+/**
+ * What to check when auth.seek.com refused the credentials, as start-up and the scripts say it:
+ * the variables (or the secret's fields) of the configured source, never a value.
+ */
+export const rejectedCredentialsAdvice = (
+  error: { message: string },
+  source: CredentialSourceConfig | undefined,
+  authUrlShown: string | undefined,
+): string => {
+  const status = /HTTP (\d{3})/.exec(error.message)?.[1];
+  const check = source
+    ? describeSource(source).whatToCheck
+    : 'SEEK_CLIENT_ID and SEEK_CLIENT_SECRET';
+  return (
+    `SEEK's auth server (SEEK_AUTH_URL${authUrlShown ? ` ${authUrlShown}` : ''}) rejected the client credentials` +
+    `${status ? ` (HTTP ${status})` : ''}. Check ${check}.`
+  );
+};

@@ -1,6 +1,6 @@
 export { createAzureKeyVaultSource } from './azureKeyVaultSource';
 export { createCredentialSource } from './createCredentialSource';
-export { describeSource } from './describe';
+export { describeSource, rejectedCredentialsAdvice } from './describe';
 export { CREDENTIALS_JSON_SHAPE, parseCredentialsJson } from './credentialsJson';
 export {
   createCredentialProvider,
