@@ -10,23 +10,14 @@
 // so a pull, an edit or a new lockfile all rebuild; a build interrupted half-way leaves an
 // output older than its inputs (or none), so the next start rebuilds too.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import process from 'node:process';
 
 const root = process.cwd();
 
-/** What the build writes and the npm scripts run. */
-const OUTPUTS = [
-  'dist/gateway.js',
-  'dist/dev.js',
-  'dist/scripts/dev-token.js',
-  'dist/scripts/schema-pull.js',
-  'dist/scripts/schema-print.js',
-  'dist/src/seek/simulator/cli.js',
-  'dist/scripts/doctor.js',
-  'dist/ide/manifest.json',
-];
+/** What the build writes and the npm scripts run (one list, which the tests read too). */
+const OUTPUTS = JSON.parse(readFileSync(new URL('./build-outputs.json', import.meta.url), 'utf8'));
 /** What the build reads: directories (walked) and files. */
 const INPUTS = [
   'src',

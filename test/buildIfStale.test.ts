@@ -14,14 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const SCRIPT = path.resolve(__dirname, '../scripts/build-if-stale.mjs');
-const OUTPUTS = [
-  'dist/gateway.js',
-  'dist/dev.js',
-  'dist/scripts/dev-token.js',
-  'dist/scripts/schema-pull.js',
-  'dist/scripts/schema-print.js',
-  'dist/src/seek/simulator/cli.js',
-];
+const OUTPUTS = JSON.parse(
+  readFileSync(path.resolve(__dirname, '../scripts/build-outputs.json'), 'utf8'),
+) as string[];
 
 // The scratch tree's build: writes every output and counts itself in builds.txt.
 const FAKE_BUILD = `
