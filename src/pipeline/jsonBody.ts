@@ -52,6 +52,7 @@ const endOfString = (text: string, start: number) => {
 
 /** The keys the gateway reads; a repeat of any other key is ignored, as the key itself is. */
 const OPERATION_KEYS = ['query', 'operationName', 'variables', 'extensions'];
+const QUOTED_OPERATION_KEYS = OPERATION_KEYS.map((key) => `"${key}"`);
 
 /**
  * False when no key can be repeated: no escape sequence (an escaped key could spell a name
@@ -60,8 +61,7 @@ const OPERATION_KEYS = ['query', 'operationName', 'variables', 'extensions'];
  */
 const mayRepeatAKey = (text: string) => {
   if (text.includes('\\u')) return true;
-  for (const key of OPERATION_KEYS) {
-    const quoted = `"${key}"`;
+  for (const quoted of QUOTED_OPERATION_KEYS) {
     const first = text.indexOf(quoted);
     if (first !== -1 && text.indexOf(quoted, first + quoted.length) !== -1) return true;
   }
