@@ -109,6 +109,7 @@ describe('configuration defaults', () => {
       browserTokens: true,
       http: true,
       graphql: true,
+      network: true,
       userAgent: true,
       logLevel: true,
     };
