@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { integer, optionalInteger, optionalString, reportCombination, wellFormed } from '../fields';
+import { optionalInteger, optionalString } from '../fields';
 
 const proxyUrl = optionalString.pipe(
   z
@@ -19,8 +19,10 @@ export const DEFAULT_METRICS_PORT = 9464;
  */
 export const networkGroup = z
   .object({
-    PORT: integer(4000, 0, 65_535),
-    /** Unset: 9464; 0: a free port (tests). */
+    /**
+     * Unset: 9464; 0: a free port (tests). The same port as PORT fails at the listen, naming
+     * METRICS_PORT (the variables are read by different groups, each reporting its own).
+     */
     METRICS_PORT: optionalInteger(0, 65_535),
     HTTPS_PROXY: proxyUrl,
     https_proxy: proxyUrl,
@@ -29,15 +31,6 @@ export const networkGroup = z
     NO_PROXY: optionalString,
     no_proxy: optionalString,
   })
-  .superRefine(
-    (values, ctx) => {
-      const metricsPort = values.METRICS_PORT ?? DEFAULT_METRICS_PORT;
-      if (values.PORT !== 0 && metricsPort === values.PORT) {
-        reportCombination(ctx, 'must differ from PORT', 'METRICS_PORT');
-      }
-    },
-    { when: wellFormed('PORT', 'METRICS_PORT') },
-  )
   .transform((values) => ({
     metrics: {
       port: values.METRICS_PORT ?? DEFAULT_METRICS_PORT,
