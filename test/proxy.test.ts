@@ -31,6 +31,11 @@ import {
   uniqueClientId,
 } from './support/harness';
 import { runEntry } from './support/spawnEntry';
+import { createTestCertificateAuthority, type TestCertificateAuthority } from './support/tls';
+import {
+  startAzureKeyVaultStandIn,
+  type AzureKeyVaultStandIn,
+} from './support/azureKeyVaultStandIn';
 
 interface Passage {
   /** `CONNECT` (a tunnel) or the forwarded request's method. */
@@ -309,5 +314,68 @@ describe('the real process behind an outbound proxy', () => {
   it('without a proxy variable, nothing goes through the proxy', async () => {
     await runThroughProxy({});
     expect(proxy.passages).toHaveLength(0);
+  });
+});
+
+describe('the Azure SDK behind the proxy (it reads HTTPS_PROXY / NO_PROXY itself)', () => {
+  let simulator: SeekSimulator;
+  let ca: TestCertificateAuthority;
+  let vault: AzureKeyVaultStandIn;
+  let proxy: TestProxy;
+
+  beforeAll(async () => {
+    ca = createTestCertificateAuthority();
+    vault = await startAzureKeyVaultStandIn(ca);
+    simulator = await startSimulator({ clientId: uniqueClientId('proxy-azure') });
+    vault.putSecret(
+      'seek-credentials',
+      JSON.stringify({ client_id: simulator.clientId, client_secret: simulator.clientSecret }),
+    );
+    proxy = await startProxy();
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await simulator.close();
+    await vault.close();
+    ca.remove();
+  });
+
+  it('tunnels Entra and Key Vault (https) through HTTPS_PROXY', async () => {
+    const gateway = runEntry('src/main.ts', [], {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      SEEK_API_URL: simulator.graphqlUrl,
+      SEEK_AUTH_URL: simulator.authUrl,
+      SEEK_BROWSER_TOKEN_URL: simulator.browserTokenUrl,
+      SEEK_AUDIENCE: simulator.audience,
+      SEEK_CREDENTIALS_AZURE_VAULT_URL: vault.vaultUrl,
+      SEEK_CREDENTIALS_AZURE_SECRET_NAME: 'seek-credentials',
+      GATEWAY_API_KEYS: SERVICE_KEY,
+      NODE_EXTRA_CA_CERTS: ca.caFile,
+      ...vault.env,
+      HTTPS_PROXY: proxy.url,
+      HTTP_PROXY: proxy.url,
+    });
+    try {
+      const [, port] = await gateway.waitFor(/gateway listening on http:\/\/localhost:(\d+)\//);
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      expect(ready.status).toBe(200);
+    } finally {
+      gateway.kill('SIGTERM');
+    }
+    expect((await gateway.exited).code).toBe(0);
+    expect(vault.secretReads()).toBe(1);
+    expect(proxy.targets()).toEqual(
+      [
+        new URL(simulator.graphqlUrl).host,
+        new URL(vault.vaultUrl).host,
+        new URL(vault.authorityHost).host,
+      ]
+        .filter((host, index, all) => all.indexOf(host) === index)
+        .sort(),
+    );
   });
 });
