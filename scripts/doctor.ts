@@ -522,7 +522,7 @@ const main = async () => {
     logger,
     metrics: createMetrics(),
     clock: systemClock,
-    http: createHttpClient({ connectionsPerOrigin: 4 }),
+    http: createHttpClient({ connectionsPerOrigin: 4, proxy: config.network.proxy }),
     closers: [],
   };
   const context: Context = { config, embedded, shared, logger, hirerId: hirer.data };

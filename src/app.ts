@@ -121,7 +121,10 @@ export const createCredentials = (shared: Shared, source?: CredentialSource) => 
   const chosen =
     source ??
     (configured &&
-      createCredentialSource(configured, { production: config.environment === 'production' }));
+      createCredentialSource(configured, {
+        production: config.environment === 'production',
+        proxy: config.network.proxy,
+      }));
   if (!chosen) throw new Error('createGateway needs SEEK client credentials');
   return createCredentialProvider({
     source: chosen,
@@ -309,6 +312,7 @@ const buildHttp = async (
               jwksUrl: config.auth.jwksUrl,
               jwksTimeoutMs: config.auth.jwksTimeoutMs,
               hirerClaim: config.auth.hirerClaim,
+              proxy: config.network.proxy,
             }
           : undefined,
     }),
@@ -368,7 +372,7 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     logger: deps.logger,
     metrics: deps.metrics ?? createMetrics(),
     clock: deps.clock ?? systemClock,
-    http: createHttpClient(),
+    http: createHttpClient({ proxy: deps.config.network.proxy }),
     closers: [],
   };
   shared.closers.push(() => shared.http.close());

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 import { createGateway, type Gateway } from './app';
 import { keepAliveUntil } from './clock';
@@ -7,6 +7,8 @@ import { CredentialsError, rejectedCredentialsAdvice } from './credentials';
 import type { EmbeddedDefault } from './dev/embedded';
 import { loadEmbeddedDefault, NO_EMBEDDED_DEFAULT } from './embeddedEntry';
 import { ErrorCode, isGatewayError } from './errors';
+import { createMetricsListener } from './http/createHttpApp';
+import { answerDraining, isReadinessPath } from './http/probes';
 import { createLogger, describeError, scrubSecrets, type Logger } from './observability/logger';
 import { SchemaLoadError } from './seek/schemaSource';
 
@@ -48,6 +50,9 @@ const startupFailureMessage = (error: unknown, config: Config): string => {
       .replace('SEEK_AUTH_URL', `SEEK_AUTH_URL (${shownUrl(config.seek.authUrl)})`);
   }
   const code = (error as { code?: unknown } | undefined)?.code;
+  if (error instanceof MetricsListenError) {
+    return `cannot listen on HOST ${config.host} METRICS_PORT ${config.network.metrics.port} (${error.code}). Set METRICS_PORT to a free port, other than PORT.`;
+  }
   if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
     return `cannot listen on HOST ${config.host} PORT ${config.port} (${code}). Set PORT (or HOST) to a free address.`;
   }
@@ -55,9 +60,28 @@ const startupFailureMessage = (error: unknown, config: Config): string => {
   return `${oneLine(String(error))}${DETAILS_IN_LOG}`;
 };
 
-const listen = (gateway: Gateway, config: Config) =>
+/** The metrics listener could not bind METRICS_PORT. */
+class MetricsListenError extends Error {
+  override name = 'MetricsListenError';
+  constructor(readonly code: string) {
+    super(`cannot listen on METRICS_PORT (${code})`);
+  }
+}
+
+/**
+ * Once SIGTERM has arrived, `/ready` answers 503 `{"status":"draining"}` on either port, at
+ * once, while in-flight requests finish; everything else is served as before.
+ */
+const drainAware =
+  (listener: RequestListener, draining: () => boolean): RequestListener =>
+  (req, res) => {
+    if (draining() && isReadinessPath(req.url)) return answerDraining(res);
+    listener(req, res);
+  };
+
+const listen = (listener: RequestListener, config: Config) =>
   new Promise<Server>((resolve, reject) => {
-    const server = createServer(gateway.app);
+    const server = createServer(listener);
     server.listen(config.port, config.host, () => resolve(server));
     server.once('error', reject);
     // Slightly longer than typical load balancer idle timeouts, so they close first.
@@ -66,6 +90,31 @@ const listen = (gateway: Gateway, config: Config) =>
     // Node's own bound on receiving a whole request, behind the pipeline's HTTP_BODY_TIMEOUT_MS
     // (which answers 408 with the gateway's error body first): a backstop, never the rule.
     server.requestTimeout = Math.max(server.headersTimeout, config.http.bodyTimeoutMs + 5_000);
+  });
+
+/**
+ * The second listener, on METRICS_PORT: `/metrics` and `/ready` only. It stays open through
+ * the drain (the public one stops accepting at SIGTERM), so a probe sees `draining`. Its
+ * default port already taken (a second gateway on one machine) is a warning and no listener;
+ * a METRICS_PORT set explicitly that cannot be had stops the start.
+ */
+const listenMetrics = (listener: RequestListener, config: Config, logger: Logger) =>
+  new Promise<Server | undefined>((resolve, reject) => {
+    const server = createServer(createMetricsListener(listener));
+    server.requestTimeout = 10_000;
+    server.headersTimeout = 10_000;
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' && !config.network.metrics.portSet) {
+        logger.warn(
+          { metricsPort: config.network.metrics.port },
+          'the default METRICS_PORT is in use: no metrics listener (/metrics and /ready stay on PORT); set METRICS_PORT to have one',
+        );
+        resolve(undefined);
+        return;
+      }
+      reject(new MetricsListenError(error.code ?? 'error'));
+    });
+    server.listen(config.network.metrics.port, config.host, () => resolve(server));
   });
 
 /**
@@ -90,8 +139,12 @@ interface Running {
   config: Config;
   gateway: Gateway;
   server: Server;
+  metricsServer: Server | undefined;
   embedded: EmbeddedDefault | undefined;
 }
+
+/** Set at SIGTERM / SIGINT: `/ready` answers `draining` from then on. */
+let draining = false;
 
 const start = async (loaded: Config, logger: Logger): Promise<Running> => {
   let config = loaded;
@@ -108,8 +161,16 @@ const start = async (loaded: Config, logger: Logger): Promise<Running> => {
     sandboxHeaders: embedded?.sandboxHeaders,
   });
   await checkPartnerToken(gateway, logger);
-  const server = await listen(gateway, config);
-  return { config, gateway, server, embedded };
+  const listener = drainAware(gateway.app, () => draining);
+  const server = await listen(listener, config);
+  let metricsServer: Server | undefined;
+  try {
+    metricsServer = await listenMetrics(listener, config, logger);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  return { config, gateway, server, metricsServer, embedded };
 };
 
 const main = async () => {
@@ -142,13 +203,17 @@ const main = async () => {
     process.stderr.write(`gateway failed to start: ${message}\n`);
     process.exit(1);
   }
-  const { gateway, server, embedded } = running;
+  const { gateway, server, metricsServer, embedded } = running;
   config = running.config;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const metricsAddress = metricsServer?.address();
+  const metricsPort =
+    typeof metricsAddress === 'object' && metricsAddress ? metricsAddress.port : undefined;
   logger.info(
     {
       port,
+      metricsPort,
       environment: config.environment,
       ide: config.graphql.ide,
       redis: config.redis.url ? 'configured' : 'memory',
@@ -160,6 +225,8 @@ const main = async () => {
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    // First of all: /ready says `draining`, so no new request is routed here.
+    draining = true;
     logger.info(
       { signal, timeoutMs: config.http.shutdownTimeoutMs },
       'shutting down: finishing in-flight requests',
@@ -172,6 +239,7 @@ const main = async () => {
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
+      metricsServer?.closeAllConnections();
       timedOut();
     }, config.http.shutdownTimeoutMs);
     force.unref();
@@ -185,6 +253,8 @@ const main = async () => {
         clearTimeout(force);
         logger.info('gateway stopped');
         await embedded?.close();
+        metricsServer?.closeAllConnections();
+        metricsServer?.close();
         logger.info('shutdown complete');
         logger.flush();
         process.exit(0);

@@ -52,6 +52,10 @@ describe('configuration defaults', () => {
       },
       credentials: { source: undefined, refreshSeconds: 300, timeoutMs: 5_000 },
       redis: { url: undefined, commandTimeoutMs: 50 },
+      network: {
+        metrics: { port: 9464, portSet: false },
+        proxy: { httpsProxy: undefined, httpProxy: undefined, noProxy: '' },
+      },
       tokenCache: { encryptionKey: undefined, expiryBufferSeconds: 60 },
       serviceKeys: [],
       auth: {
@@ -110,6 +114,7 @@ describe('configuration defaults', () => {
       browserTokens: true,
       http: true,
       graphql: true,
+      network: true,
       userAgent: true,
       logLevel: true,
     };
@@ -147,7 +152,11 @@ describe('configuration defaults', () => {
   it('lists the variables it reads, HTTP_BODY_TIMEOUT_MS among them', () => {
     expect(CONFIG_VARIABLES).toContain('HTTP_BODY_TIMEOUT_MS');
     expect(new Set(CONFIG_VARIABLES).size).toBe(CONFIG_VARIABLES.length);
-    expect(CONFIG_VARIABLES.every((name) => /^[A-Z][A-Z0-9_]*$/.test(name))).toBe(true);
+    // Upper case, but for the proxy variables' lower-case forms (which win, as in undici and curl).
+    const lowerCase = ['https_proxy', 'http_proxy', 'no_proxy'];
+    expect(
+      CONFIG_VARIABLES.every((name) => /^[A-Z][A-Z0-9_]*$/.test(name) || lowerCase.includes(name)),
+    ).toBe(true);
   });
 
   it('takes lists separated by commas or whitespace', () => {
@@ -601,5 +610,22 @@ describe('HTTP_BODY_TIMEOUT_MS', () => {
     const problems = problemsOf({ HTTP_BODY_TIMEOUT_MS: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^HTTP_BODY_TIMEOUT_MS: /);
+  });
+});
+
+describe('METRICS_PORT', () => {
+  it('defaults to 9464, set or not is known, 0 picks a free port', () => {
+    expect(loadConfig({}).network.metrics).toEqual({ port: 9464, portSet: false });
+    expect(loadConfig({ METRICS_PORT: '9100' }).network.metrics).toEqual({
+      port: 9100,
+      portSet: true,
+    });
+    expect(loadConfig({ METRICS_PORT: '0' }).network.metrics).toEqual({ port: 0, portSet: true });
+  });
+
+  it.each(['abc', '-1', '65536', '1.5'])('refuses %p naming METRICS_PORT', (value) => {
+    const problems = problemsOf({ METRICS_PORT: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^METRICS_PORT: /);
   });
 });

@@ -4,36 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
+import { CONFIG_VARIABLES } from '../src/config';
+
 const root = join(__dirname, '..');
 const read = (file: string): string => readFileSync(join(root, file), 'utf8');
 
-// The gateway's environment contract.
-const ENV_VARS = new Set([
-  'PORT',
-  'SEEK_API_URL',
-  'SEEK_BROWSER_TOKEN_URL',
-  'SEEK_AUTH_URL',
-  'SEEK_AUDIENCE',
-  'SEEK_CLIENT_ID',
-  'SEEK_CLIENT_SECRET',
-  'SEEK_CLIENT_SECRET_FILE',
-  'SEEK_TIMEOUT_MS',
-  'SEEK_SCHEMA_FILE',
-  'REDIS_URL',
-  'GATEWAY_API_KEYS',
-  'AUTH_JWT_ISSUER',
-  'AUTH_JWT_AUDIENCE',
-  'AUTH_JWT_SECRET',
-  'AUTH_JWKS_URL',
-  'AUTH_HIRER_CLAIM',
-  'BROWSER_TOKEN_SCOPES',
-  'USER_AGENT',
-  'LOG_LEVEL',
-  'NODE_ENV',
-  'GRAPHQL_INTROSPECTION',
-  'TOKEN_ENCRYPTION_KEY',
-  'CORS_ORIGINS',
-]);
+// The gateway's environment contract: every variable its configuration reads.
+const ENV_VARS = new Set(CONFIG_VARIABLES);
+
+const PRODUCTION_COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.replicas.yml'] as const;
 
 const COMPOSE_FILES = [
   'docker-compose.yml',
@@ -54,11 +33,13 @@ interface Service {
   deploy?: { replicas?: number };
   restart?: string;
   configs?: ({ source: string; target?: string } | string)[];
+  secrets?: ({ source: string; target?: string } | string)[];
 }
 
 interface ComposeFile {
   services: Record<string, Service>;
   configs?: Record<string, { file?: string; content?: string }>;
+  secrets?: Record<string, { file?: string; environment?: string }>;
 }
 
 const loadCompose = (file: string): ComposeFile => parse(read(file)) as ComposeFile;
@@ -250,7 +231,50 @@ describe('docker-compose.yml (production)', () => {
     const env = envOf(service(compose, 'gateway'));
     expect(env.NODE_ENV).toBe('production');
     expect(env.SEEK_CLIENT_ID).toMatch(/^\$\{SEEK_CLIENT_ID:\?.+\}$/);
-    expect(env.SEEK_CLIENT_SECRET).toMatch(/^\$\{SEEK_CLIENT_SECRET:\?.+\}$/);
+  });
+});
+
+describe.each(PRODUCTION_COMPOSE_FILES)('%s: the production gateway', (file) => {
+  const compose = loadCompose(file);
+  const text = read(file);
+  const gateway = service(compose, 'gateway');
+  const env = envOf(gateway);
+  const omitted = [...text.matchAll(/^\s*# omitted ([A-Za-z_][A-Za-z0-9_]*): \S/gm)].map(
+    (match) => match[1]!,
+  );
+
+  it('lists every variable the configuration reads, or says why it is omitted', () => {
+    for (const name of CONFIG_VARIABLES) {
+      expect({ name, listed: name in env || omitted.includes(name) }).toEqual({
+        name,
+        listed: true,
+      });
+    }
+    for (const name of omitted) {
+      expect(ENV_VARS).toContain(name);
+      expect(env).not.toHaveProperty(name);
+    }
+    expect(new Set(omitted).size).toBe(omitted.length);
+  });
+
+  it('gets the client secret as a compose secret file, never as environment', () => {
+    expect(env).not.toHaveProperty('SEEK_CLIENT_SECRET');
+    expect(omitted).toContain('SEEK_CLIENT_SECRET');
+    expect(text).not.toMatch(/\$\{SEEK_CLIENT_SECRET\b/);
+    expect(gateway.secrets).toEqual(['seek_client_secret']);
+    expect(env.SEEK_CLIENT_SECRET_FILE).toBe('/run/secrets/seek_client_secret');
+    const secret = compose.secrets?.seek_client_secret;
+    expect(secret?.file).toBe('./secrets/seek_client_secret');
+    expect(secret?.environment).toBeUndefined();
+    // The secret's file is kept out of git and of the build context.
+    expect(read('.gitignore').split(/\r?\n/)).toContain('secrets/');
+    expect(read('.dockerignore').split(/\r?\n/)).toContain('secrets');
+  });
+
+  it('serves METRICS_PORT on the compose network only', () => {
+    expect(env.METRICS_PORT).toBe('9464');
+    expect((gateway.expose ?? []).map(String)).toContain('9464');
+    for (const port of gateway.ports ?? []) expect(String(port)).not.toMatch(/9464/);
   });
 });
 
@@ -304,6 +328,22 @@ describe('docker-compose.replicas.yml (replicas behind one port)', () => {
     expect(conf).toMatch(/server\s+gateway:4000\b/);
     expect(conf).toMatch(/listen\s+4000;/);
     expect(conf).toMatch(/proxy_pass\s+http:\/\/gateway;/);
+  });
+
+  it('nginx publishes /graphql, /health and /attachments only, not /metrics or /ready', () => {
+    const conf = read('deploy/nginx.conf').replace(/#.*$/gm, '');
+    const locations = [...conf.matchAll(/location\s+([^{]*?)\s*\{([^}]*)\}/g)].map((match) => ({
+      match: match[1]!.trim(),
+      body: match[2]!,
+    }));
+    const proxied = locations
+      .filter((location) => /proxy_pass\s+http:\/\/gateway;/.test(location.body))
+      .map((location) => location.match);
+    expect(proxied.sort()).toEqual(['= /attachments', '= /graphql', '= /health']);
+    // Everything else, /metrics and /ready among it, ends at nginx.
+    const fallback = locations.find((location) => location.match === '/');
+    expect(fallback?.body).toMatch(/return\s+404\b/);
+    expect(conf).not.toMatch(/\/metrics|\/ready/);
   });
 });
 

@@ -176,6 +176,70 @@ describe('graceful shutdown of the real process', () => {
     expect(gateway.stdout()).toMatch(/shutdown complete/);
   });
 
+  it('on SIGTERM answers /ready 503 draining at once on METRICS_PORT while the request in flight completes', async () => {
+    const metricsPort = await freePort();
+    const gateway = spawnGateway(await freePort(), {
+      ...seekEnv(5_000),
+      METRICS_PORT: String(metricsPort),
+    });
+    await waitForReady(gateway);
+    // The metrics port serves /ready and /metrics, and nothing else.
+    const ready = await call(metricsPort, { path: '/ready' });
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.text)).toMatchObject({ status: 'ready' });
+    const metrics = await call(metricsPort, { path: '/metrics' });
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^# HELP /m);
+    expect((await call(metricsPort, { path: '/health' })).status).toBe(404);
+    expect(
+      (
+        await call(metricsPort, {
+          method: 'POST',
+          path: '/graphql',
+          body: { query: '{ version }' },
+        })
+      ).status,
+    ).toBe(404);
+
+    simulator.clearRequests();
+    simulator.fault('graphql', { kind: 'delay', ms: 1_500 });
+    const slow = graphql(gateway.port, '{ version }');
+    await waitFor(() => simulator.count('graphql') === 1);
+    gateway.child.kill('SIGTERM');
+    await waitFor(() => /shutting down: finishing in-flight requests/.test(gateway.stdout()));
+
+    // Still in flight (SEEK answers after 1.5 s), and /ready already says draining.
+    const draining = await call(metricsPort, { path: '/ready' });
+    expect(draining.status).toBe(503);
+    expect(JSON.parse(draining.text)).toEqual({ status: 'draining' });
+    expect(draining.headers['cache-control']).toBe('no-store');
+    expect(simulator.count('graphql')).toBe(1);
+    // Prometheus can still scrape during the drain.
+    expect((await call(metricsPort, { path: '/metrics' })).status).toBe(200);
+
+    const answer = await slow;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({ data: { version: expect.any(String) } });
+    expect(await gateway.exited).toMatchObject({ code: 0, signal: null });
+    expect(gateway.stdout()).toMatch(/shutdown complete/);
+  });
+
+  it('stops the start naming METRICS_PORT when that port is taken', async () => {
+    const port = await freePort();
+    const gateway = spawnGateway(await freePort(), { ...seekEnv(1_000), METRICS_PORT: '0' });
+    await waitForReady(gateway);
+    const metricsPort = Number(/"metricsPort":(\d+)/.exec(gateway.stdout())?.[1]);
+    expect(metricsPort).toBeGreaterThan(0);
+    const second = spawnGateway(port, { ...seekEnv(1_000), METRICS_PORT: String(metricsPort) });
+    const exit = await second.exited;
+    expect(exit.code).toBe(1);
+    expect(second.stderr()).toMatch(
+      new RegExp(`METRICS_PORT ${metricsPort} \\(EADDRINUSE\\)\\. Set METRICS_PORT to a free port`),
+    );
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toMatchObject({ code: 0 });
+  });
+
   it('cuts a request that outlives SHUTDOWN_TIMEOUT_MS and still exits 0', async () => {
     const shutdownTimeoutMs = 500;
     const gateway = spawnGateway(await freePort(), seekEnv(shutdownTimeoutMs));

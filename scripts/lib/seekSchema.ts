@@ -36,7 +36,10 @@ const partnerTokenGetter = (config: Config, http: HttpClient, logger: Logger) =>
   const source = config.credentials.source;
   if (!source) return undefined;
   const credentials = createCredentialProvider({
-    source: createCredentialSource(source, { production: config.environment === 'production' }),
+    source: createCredentialSource(source, {
+      production: config.environment === 'production',
+      proxy: config.network.proxy,
+    }),
     refreshSeconds: config.credentials.refreshSeconds,
     timeoutMs: config.credentials.timeoutMs,
     logger,
@@ -64,7 +67,7 @@ const partnerTokenGetter = (config: Config, http: HttpClient, logger: Logger) =>
 
 /** SEEK's schema by introspection of SEEK_API_URL, retried as at the gateway's start-up. */
 export const introspectSeek = async (config: Config, logger: Logger): Promise<GraphQLSchema> => {
-  const http = createHttpClient({ connectionsPerOrigin: 2 });
+  const http = createHttpClient({ connectionsPerOrigin: 2, proxy: config.network.proxy });
   const partner = partnerTokenGetter(config, http, logger);
   try {
     const getPartnerToken = partner?.get;

@@ -2,6 +2,7 @@ import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 
 import { ErrorCode, GatewayError } from '../errors';
+import { createNodeProxyAgent, type ProxySettings } from '../outbound/proxy';
 
 export interface UserJwtOptions {
   issuer: string;
@@ -13,6 +14,8 @@ export interface UserJwtOptions {
   jwksTimeoutMs: number;
   /** Claim listing the SEEK hirer IDs the user belongs to. @default seek_hirer_ids */
   hirerClaim: string;
+  /** The outbound proxy the JWKS fetch goes through (HTTPS_PROXY, NO_PROXY…), if any. */
+  proxy?: ProxySettings;
 }
 
 export interface VerifiedUser {
@@ -38,6 +41,8 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
     : createRemoteJWKSet(new URL(options.jwksUrl as string), {
         timeoutDuration: options.jwksTimeoutMs,
         cooldownDuration: 30_000,
+        // jose 5 fetches with node:http(s).get: behind a proxy, an agent that tunnels.
+        agent: createNodeProxyAgent(options.proxy),
       });
   const ourIssuer = looseIssuer(options.issuer);
   // The allowlist is what stops `alg: none` and algorithm-swapping tokens.

@@ -6,6 +6,7 @@ import { credentialsGroup } from './groups/credentials';
 import { graphqlGroup } from './groups/graphql';
 import { httpGroup } from './groups/http';
 import { loggingGroup } from './groups/logging';
+import { networkGroup } from './groups/network';
 import { redisGroup } from './groups/redis';
 import { seekGroup } from './groups/seek';
 import { serverGroup } from './groups/server';
@@ -30,6 +31,7 @@ const groups = {
   http: httpGroup,
   graphql: graphqlGroup,
   logging: loggingGroup,
+  network: networkGroup,
 };
 
 /** Every environment variable the configuration reads. */
@@ -58,6 +60,8 @@ export const configSchema = z
     browserTokens: rest.browserTokens,
     http: rest.http,
     graphql: rest.graphql,
+    /** The metrics listener (METRICS_PORT) and the outbound proxy. */
+    network: rest.network,
     userAgent: server.userAgent,
     logLevel: logging.level,
   }));

@@ -1,6 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 import type { CredentialSourceConfig } from '../config';
+import { createNodeProxyAgent, type ProxySettings } from '../outbound/proxy';
 import { parseCredentialsJson } from './credentialsJson';
 import { describeSource } from './describe';
 import { CredentialsError, type CredentialSource } from './types';
@@ -16,6 +17,15 @@ const loadSdk = (): AwsSdk =>
   require('@aws-sdk/client-secrets-manager') as AwsSdk;
 
 const VARIABLE = 'SEEK_CREDENTIALS_AWS_SECRET_ID';
+
+/**
+ * Behind an outbound proxy, the SDK's node:https handler gets an agent that tunnels through it
+ * (NO_PROXY decides per host, as for every other client); otherwise the SDK's own defaults.
+ */
+const clientOptions = (proxy: ProxySettings | undefined) => {
+  const agent = createNodeProxyAgent(proxy);
+  return agent ? { requestHandler: { httpsAgent: agent, httpAgent: agent } } : {};
+};
 
 /** What went wrong, from the SDK error's name: a sentence naming what to fix, no value. */
 const describeFailure = (error: unknown): string => {
@@ -53,6 +63,7 @@ const describeFailure = (error: unknown): string => {
  */
 export const createAwsSecretsManagerSource = (
   config: Extract<CredentialSourceConfig, { kind: 'aws-secrets-manager' }>,
+  options: { proxy?: ProxySettings } = {},
 ): CredentialSource => {
   const where = `the AWS Secrets Manager secret ${config.secretId} (${VARIABLE})`;
   let client: SecretsManagerClient | undefined;
@@ -65,7 +76,7 @@ export const createAwsSecretsManagerSource = (
       sdk ??= loadSdk();
       let answer;
       try {
-        client ??= new sdk.SecretsManagerClient({});
+        client ??= new sdk.SecretsManagerClient(clientOptions(options.proxy));
         answer = await client.send(new sdk.GetSecretValueCommand({ SecretId: config.secretId }), {
           abortSignal: signal,
         });

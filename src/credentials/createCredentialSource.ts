@@ -1,4 +1,5 @@
 import type { CredentialSourceConfig } from '../config';
+import type { ProxySettings } from '../outbound/proxy';
 import { createAwsSecretsManagerSource } from './awsSecretsManagerSource';
 import { createAzureKeyVaultSource } from './azureKeyVaultSource';
 import { createCredentialsFileSource } from './credentialsFileSource';
@@ -9,7 +10,7 @@ import type { CredentialSource } from './types';
 /** The source the configuration names (config.credentials.source). */
 export const createCredentialSource = (
   config: CredentialSourceConfig,
-  options: { production: boolean },
+  options: { production: boolean; proxy?: ProxySettings },
 ): CredentialSource => {
   switch (config.kind) {
     case 'environment':
@@ -19,7 +20,7 @@ export const createCredentialSource = (
     case 'credentials-file':
       return createCredentialsFileSource(config, options);
     case 'aws-secrets-manager':
-      return createAwsSecretsManagerSource(config);
+      return createAwsSecretsManagerSource(config, { proxy: options.proxy });
     case 'azure-key-vault':
       return createAzureKeyVaultSource(config);
   }

@@ -1,3 +1,5 @@
+import type { RequestListener } from 'node:http';
+
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
@@ -76,3 +78,27 @@ export const createHttpApp = (options: HttpAppOptions) => {
   app.use(lastResort);
   return app;
 };
+
+const NOT_FOUND = JSON.stringify({ errors: [{ message: 'Not found' }] });
+
+/**
+ * The METRICS_PORT listener's handler: `/metrics` and `/ready` of the gateway's own app (the
+ * same registry, the same checks), nothing else; the port a Service does not publish, where
+ * Prometheus scrapes and the kubelet probes readiness.
+ */
+export const createMetricsListener =
+  (app: RequestListener): RequestListener =>
+  (req, res) => {
+    const path = (req.url ?? '').split('?', 1)[0];
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      (path === '/metrics' || path === '/ready')
+    )
+      return app(req, res);
+    res.writeHead(404, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(NOT_FOUND),
+      'cache-control': 'no-store',
+    });
+    res.end(NOT_FOUND);
+  };

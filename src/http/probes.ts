@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+
 import type { Request, Response } from 'express';
 
 import type { Metrics } from '../observability/metrics';
@@ -60,4 +62,22 @@ export const metricsEndpoint = (metrics: Metrics) => async (_req: Request, res: 
   res.setHeader('content-type', metrics.registry.contentType);
   res.setHeader('cache-control', 'no-store');
   res.send(await metrics.registry.metrics());
+};
+
+/** `/ready`, with or without a query string. */
+export const isReadinessPath = (url: string | undefined): boolean =>
+  url === '/ready' || (url !== undefined && url.startsWith('/ready?'));
+
+/**
+ * `/ready` once SIGTERM has arrived: 503 at once, whatever the checks would say, so the
+ * replica leaves the load balancer's endpoints while its in-flight requests finish.
+ */
+export const answerDraining = (res: ServerResponse): void => {
+  const body = JSON.stringify({ status: 'draining' });
+  res.writeHead(503, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
 };

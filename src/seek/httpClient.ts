@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 
 import { ErrorCode, GatewayError } from '../errors';
+import { createUndiciDispatcher, type ProxySettings } from '../outbound/proxy';
 
 export interface UpstreamResponse {
   status: number;
@@ -46,10 +47,14 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Keep-alive connection pool to SEEK (undici's Agent): one TLS handshake serves many
- * operations, which is most of what a hop costs.
+ * operations, which is most of what a hop costs. Behind an outbound proxy (HTTPS_PROXY,
+ * NO_PROXY…) the same bounds apply to undici's EnvHttpProxyAgent, whose pools then keep the
+ * tunnels alive; without one, the Agent is a plain one (the hot path unchanged).
  */
-export const createHttpClient = (options: { connectionsPerOrigin?: number } = {}): HttpClient => {
-  const agent = new Agent({
+export const createHttpClient = (
+  options: { connectionsPerOrigin?: number; proxy?: ProxySettings } = {},
+): HttpClient => {
+  const agent = createUndiciDispatcher(options.proxy, {
     connections: options.connectionsPerOrigin ?? 128,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 60_000,
