@@ -104,6 +104,8 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   let closed = false;
   /** Why Redis is out, as /ready tells it: set by a failure, cleared when it is ready again. */
   let lastFailure: string | undefined = 'connecting';
+  /** A call failed and none has succeeded since. */
+  let failedSinceSuccess = false;
   const readyListeners: Array<() => void> = [];
   const redisOptions: RedisConnectionOptions = options.redis ?? {
     connection: { mode: 'standalone', url: options.url ?? '' },
@@ -177,6 +179,11 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   keyv.on('error', () => undefined); // surfaced through throwOnErrors below; avoid an unhandled 'error' event
 
   const usable = () => !closed && connection.isReady() && Date.now() >= breakerOpenUntil;
+  /**
+   * What /ready reports. A cluster or sentinel client stays "ready" while the node it needs is
+   * gone (a master failing over), so for them a failed call counts until a call succeeds.
+   */
+  const healthy = () => usable() && (connection.mode === 'standalone' || !failedSinceSuccess);
 
   /** Runs one Redis call within the bound; undefined on timeout, failure or skipped. */
   const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
@@ -198,10 +205,18 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       ]);
       if (result === TIMED_OUT)
         throw new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`);
+      if (failedSinceSuccess) {
+        // A cluster or sentinel answers again (after a failover, say): ready, and the tokens
+        // are written back as after a reconnect.
+        failedSinceSuccess = false;
+        if (connection.mode !== 'standalone') becameReady();
+      }
       return result;
     } catch (error) {
       metrics.redisErrors.inc({ operation });
       breakerOpenUntil = Date.now() + breakerMs;
+      failedSinceSuccess = true;
+      if (connection.mode !== 'standalone') metrics.redisUp.set(0);
       noteFailure(error);
       logger.debug({ err: describeError(error), operation }, 'redis call failed');
       return undefined;
@@ -213,10 +228,10 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
 
   return {
     get state(): SharedStoreState {
-      return usable() ? 'ready' : 'degraded';
+      return healthy() ? 'ready' : 'degraded';
     },
     get reason() {
-      if (usable()) return undefined;
+      if (healthy()) return undefined;
       if (closed) return 'closed';
       return lastFailure ?? 'not connected';
     },
