@@ -120,15 +120,19 @@ export const redisGroup = z
       if (tlsFiles && values.REDIS_URL?.startsWith('redis://')) {
         reportCombination(
           ctx,
-          'REDIS_URL is redis:// (no TLS) but REDIS_TLS_* files are set; use a rediss:// URL',
+          'is redis:// (no TLS) but REDIS_TLS_* files are set; use a rediss:// URL',
           'REDIS_URL',
         );
       }
       for (const name of ['REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const) {
-        const schemes = new Set((values[name] ?? []).map((node) => node.scheme ?? 'redis'));
+        // This rule runs even when the list is malformed (then it is not an array): skip it.
+        const nodes: unknown = values[name];
+        if (!Array.isArray(nodes)) continue;
+        const parsed = nodes as ParsedNode[];
+        const schemes = new Set(parsed.map((node) => node.scheme ?? 'redis'));
         if (schemes.size > 1) {
           reportCombination(ctx, 'mixes redis:// and rediss:// nodes; use one for all', name);
-        } else if (tlsFiles && values[name]?.some((node) => node.scheme === 'redis')) {
+        } else if (tlsFiles && parsed.some((node) => node.scheme === 'redis')) {
           reportCombination(
             ctx,
             'has redis:// (no TLS) nodes but REDIS_TLS_* files are set; use rediss://',
