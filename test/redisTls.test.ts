@@ -102,6 +102,20 @@ describe('Redis over TLS, with credentials', () => {
     expect(answer.body.checks.redisReason).toContain('REDIS_TLS_CA_FILE');
   });
 
+  it('no client certificate where the server requires one: the reason names REDIS_TLS_CERT_FILE', async () => {
+    const redis = await startTlsRedis(certificates, { authClients: 'yes' });
+    const gw = await start({ REDIS_URL: redis.url, REDIS_TLS_CA_FILE: certificates.caFile });
+    await waitFor('a client certificate failure reported', () =>
+      gw.gateway.sharedStore.reason?.includes('REDIS_TLS_CERT_FILE')
+        ? true
+        : gw.gateway.sharedStore.reason,
+    );
+    expect((await serviceQuery(gw.gateway.app)).status).toBe(200);
+    const answer = await ready(gw);
+    expect(answer.body.checks.redis).toBe('degraded');
+    expect(answer.body.checks.redisReason).toContain('REDIS_TLS_CERT_FILE');
+  });
+
   it('a wrong password: /ready names the authentication failure, never the password; requests are served from memory', async () => {
     const redis = await startTlsRedis(certificates, {
       authClients: 'optional',

@@ -265,17 +265,22 @@ export const describeRedisFailure = (error: unknown, secret: string | undefined)
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const message = err.message;
   let reason: string;
-  if (
+  if (/alert/i.test(`${code} ${message}`)) {
+    // The server ended the handshake: it wants (another) client certificate.
+    reason =
+      `TLS: the server refused the client certificate (${code || 'alert'}); check REDIS_TLS_CERT_FILE / ` +
+      'REDIS_TLS_KEY_FILE (a certificate its CA signed)';
+  } else if (
     /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(code) ||
     /certificate/i.test(message)
   ) {
     reason =
       `TLS: the server's certificate is not trusted (${code || message}); ` +
       'check REDIS_TLS_CA_FILE (the CA that signed it) and the host name';
-  } else if (/alert|handshake|ssl|tls/i.test(`${code} ${message}`)) {
+  } else if (/handshake|ssl|tls/i.test(`${code} ${message}`)) {
     reason =
-      `TLS handshake failed (${code || message}); check REDIS_TLS_CERT_FILE / ` +
-      'REDIS_TLS_KEY_FILE (client certificate) and REDIS_TLS_CA_FILE';
+      `TLS handshake failed (${code || message}); check REDIS_TLS_CA_FILE and ` +
+      'REDIS_TLS_CERT_FILE / REDIS_TLS_KEY_FILE';
   } else if (/WRONGPASS|NOAUTH|invalid username-password|AUTH/.test(message)) {
     reason =
       `authentication failed (${message.split(' ')[0] ?? 'AUTH'}); check REDIS_USERNAME and ` +

@@ -87,6 +87,9 @@ export interface RedisSharedStoreOptions {
   metrics: Metrics;
 }
 
+/** A client error this recent, with no call succeeding since, keeps /ready degraded. */
+const FLAP_WINDOW_MS = 5_000;
+
 /** How often a cluster or sentinel connection is looked at for becoming ready again. */
 const READY_WATCH_MS = 500;
 
@@ -106,6 +109,8 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   let lastFailure: string | undefined = 'connecting';
   /** A call failed and none has succeeded since. */
   let failedSinceSuccess = false;
+  let lastErrorAt = 0;
+  let lastSuccessAt = 0;
   const readyListeners: Array<() => void> = [];
   const redisOptions: RedisConnectionOptions = options.redis ?? {
     connection: { mode: 'standalone', url: options.url ?? '' },
@@ -116,16 +121,20 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   const { client, commands } = connection;
 
   const noteFailure = (error: unknown) => {
-    lastFailure = describeRedisFailure(error, connection.secret);
+    const reason = describeRedisFailure(error, connection.secret);
+    // The socket closing after a TLS or AUTH refusal says less than the refusal itself.
+    const generic = /^Socket closed unexpectedly|^connection refused|timed out/.test(reason);
+    if (generic && lastFailure && /^(TLS|authentication)/.test(lastFailure)) return;
+    lastFailure = reason;
   };
   const becameReady = () => {
     metrics.redisUp.set(1);
     breakerOpenUntil = 0;
-    lastFailure = undefined;
     logger.info({ mode: connection.mode }, 'redis ready');
     for (const listener of readyListeners) listener();
   };
   const onError = (error: unknown) => {
+    lastErrorAt = Date.now();
     metrics.redisErrors.inc({ operation: 'client' });
     noteFailure(error);
     // One line per 10 s at most: a Redis that is down must not flood the log. The line holds
@@ -183,7 +192,12 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
    * What /ready reports. A cluster or sentinel client stays "ready" while the node it needs is
    * gone (a master failing over), so for them a failed call counts until a call succeeds.
    */
-  const healthy = () => usable() && (connection.mode === 'standalone' || !failedSinceSuccess);
+  const healthy = () => {
+    // A connection that comes up and is dropped again at once (a TLS 1.3 server refusing the
+    // client certificate after the handshake) is not healthy between two of its errors.
+    const flapping = lastErrorAt > lastSuccessAt && Date.now() - lastErrorAt < FLAP_WINDOW_MS;
+    return usable() && !flapping && (connection.mode === 'standalone' || !failedSinceSuccess);
+  };
 
   /** Runs one Redis call within the bound; undefined on timeout, failure or skipped. */
   const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
@@ -205,6 +219,8 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       ]);
       if (result === TIMED_OUT)
         throw new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`);
+      lastSuccessAt = Date.now();
+      lastFailure = undefined;
       if (failedSinceSuccess) {
         // A cluster or sentinel answers again (after a failover, say): ready, and the tokens
         // are written back as after a reconnect.
@@ -216,6 +232,7 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       metrics.redisErrors.inc({ operation });
       breakerOpenUntil = Date.now() + breakerMs;
       failedSinceSuccess = true;
+      lastErrorAt = Date.now();
       if (connection.mode !== 'standalone') metrics.redisUp.set(0);
       noteFailure(error);
       logger.debug({ err: describeError(error), operation }, 'redis call failed');
