@@ -31,6 +31,7 @@ import { loadEmbeddedDefault, NO_EMBEDDED_DEFAULT } from '../src/embeddedEntry';
 import { ErrorCode, isGatewayError } from '../src/errors';
 import { createLogger, scrubSecrets, type Logger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
+import { createRedisSharedStore } from '../src/tokens/cache/sharedStore';
 import { createHttpClient } from '../src/seek/httpClient';
 
 type Status = 'pass' | 'fail' | 'skipped';
@@ -214,7 +215,7 @@ const checkPartnerToken = async (
   // `tokens` is returned once a partner token is in hand, even if caching it failed.
   const { config, shared } = context;
   const tokens = await buildTokens(shared, { credentials });
-  if (config.redis.url) await redisReady(() => tokens.store.state);
+  if (config.redis.connection) await redisReady(() => tokens.store.state);
   const authHost = new URL(config.seek.authUrl).host;
   const bound = config.seek.authTimeoutMs * 2 + 2_000;
   try {
@@ -241,7 +242,7 @@ const checkPartnerToken = async (
       `cached in ${where || 'nothing'}, valid for ${lifetime} s, renewed in the background before it expires`;
     if (!inMemory)
       return { outcome: fail(detail, 'the token cache did not keep the token'), tokens };
-    if (config.redis.url && !inRedis) {
+    if (config.redis.connection && !inRedis) {
       return {
         outcome: fail(detail, 'Redis did not take the token: see the Redis row, check REDIS_URL'),
         tokens,
@@ -331,9 +332,14 @@ const checkBrowserToken = async (context: Context, tokens: Tokens): Promise<Outc
 
 /** Row 6: Redis answers PING, on a connection of its own. */
 const checkRedis = async (config: Config): Promise<Outcome> => {
-  if (!config.redis.url) {
-    return skipped('REDIS_URL is not set: each replica caches tokens in its own memory');
+  const { connection } = config.redis;
+  if (!connection) {
+    return skipped(
+      'REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS) is not set: each replica caches tokens in its own memory',
+    );
   }
+  if (connection.mode !== 'standalone') return checkRedisStore(config);
+  if (!config.redis.url) return skipped('no Redis URL');
   const shown = shownUrl(config.redis.url);
   const client = createClient({
     url: config.redis.url,
@@ -357,6 +363,35 @@ const checkRedis = async (config: Config): Promise<Outcome> => {
   } finally {
     // A client that never connected is already closed, and says so by throwing.
     if (client.isOpen) client.destroy();
+  }
+};
+
+/** Row 6 for a cluster or a sentinel set: the gateway's own store reaches it, with its reason. */
+const checkRedisStore = async (config: Config): Promise<Outcome> => {
+  const { connection } = config.redis;
+  const variable = connection?.mode === 'cluster' ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';
+  const store = createRedisSharedStore({
+    redis: {
+      connection: connection as NonNullable<typeof connection>,
+      tls: config.redis.tls,
+      username: config.redis.username,
+      password: config.redis.password,
+      passwordFile: config.redis.passwordFile,
+    },
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+    logger: createLogger({ level: 'silent' }),
+    metrics: createMetrics(),
+  });
+  try {
+    await redisReady(() => store.state);
+    return store.state === 'ready'
+      ? pass(`${connection?.mode ?? 'redis'} reachable (${variable})`)
+      : fail(
+          `${connection?.mode ?? 'redis'} not reachable: ${store.reason ?? 'no answer'}`,
+          `check ${variable} and the REDIS_TLS_* and password settings`,
+        );
+  } finally {
+    await store.close();
   }
 };
 

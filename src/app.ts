@@ -54,7 +54,7 @@ export interface GatewayDeps {
   metrics?: Metrics;
   /** @default the system clock */
   clock?: Clock;
-  /** @default Redis at config.redis.url, or memory only when unset */
+  /** @default Redis as config.redis.connection says, or memory only when unset */
   sharedStore?: SharedStore;
   /** Where the SEEK client credentials come from. @default the source config.credentials names */
   credentialSource?: CredentialSource;
@@ -155,9 +155,17 @@ export const buildTokens = async (
   const { clientId, clientSecret } = await credentials.start();
   const store =
     deps.sharedStore ??
-    (config.redis.url
+    (config.redis.connection
       ? createRedisSharedStore({
-          url: config.redis.url,
+          // One Redis, a cluster or a sentinel set; TLS files and the password file are read
+          // here, so an unreadable one stops the start with its variable named.
+          redis: {
+            connection: config.redis.connection,
+            tls: config.redis.tls,
+            username: config.redis.username,
+            password: config.redis.password,
+            passwordFile: config.redis.passwordFile,
+          },
           commandTimeoutMs: config.redis.commandTimeoutMs,
           logger,
           metrics,
@@ -342,6 +350,7 @@ const buildHttp = async (
       schemaLoaded: () => seek.schemas.current() !== undefined,
       partnerToken: () => tokens.partnerTokens.get(),
       redisState: () => tokens.store.state,
+      redisReason: () => tokens.store.reason,
       credentials: () => tokens.credentials.health().state,
       timeoutMs: config.seek.authTimeoutMs,
     },

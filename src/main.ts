@@ -216,7 +216,7 @@ const main = async () => {
       metricsPort,
       environment: config.environment,
       ide: config.graphql.ide,
-      redis: config.redis.url ? 'configured' : 'memory',
+      redis: config.redis.connection ? config.redis.connection.mode : 'memory',
     },
     `gateway listening on http://localhost:${port}/graphql`,
   );

@@ -51,7 +51,15 @@ describe('configuration defaults', () => {
         schemaPollMs: undefined,
       },
       credentials: { source: undefined, refreshSeconds: 300, timeoutMs: 5_000 },
-      redis: { url: undefined, commandTimeoutMs: 50 },
+      redis: {
+        url: undefined,
+        connection: undefined,
+        tls: { enabled: false, caFile: undefined, certFile: undefined, keyFile: undefined },
+        username: undefined,
+        password: undefined,
+        passwordFile: undefined,
+        commandTimeoutMs: 50,
+      },
       network: {
         metrics: { port: 9464, portSet: false },
         proxy: { httpsProxy: undefined, httpProxy: undefined, noProxy: '' },
@@ -564,6 +572,127 @@ describe('configuration in production', () => {
     expect(
       loadConfig({ REDIS_URL: 'redis://redis:6379' }).tokenCache.encryptionKey,
     ).toBeUndefined();
+  });
+
+  it('requires TOKEN_ENCRYPTION_KEY in production with a Redis Cluster or Sentinel too', () => {
+    expect(problemsOf({ ...PRODUCTION, REDIS_CLUSTER_NODES: 'a:6379,b:6379' })[0]).toMatch(
+      /^TOKEN_ENCRYPTION_KEY: required in production with REDIS_CLUSTER_NODES/,
+    );
+    expect(
+      problemsOf({ ...PRODUCTION, REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm' })[0],
+    ).toMatch(/^TOKEN_ENCRYPTION_KEY: required in production with REDIS_SENTINELS/);
+  });
+
+  it('reads Redis as one URL, a cluster or a sentinel set, and refuses more than one', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).redis).toMatchObject({
+      url: 'rediss://cache.example:6380',
+      connection: { mode: 'standalone', url: 'rediss://cache.example:6380' },
+      tls: { enabled: true },
+    });
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379, 10.0.0.2:6379,[::1]:7000' }).redis,
+    ).toMatchObject({
+      url: undefined,
+      connection: {
+        mode: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 6379 },
+          { host: '10.0.0.2', port: 6379 },
+          { host: '::1', port: 7000 },
+        ],
+      },
+      tls: { enabled: false },
+    });
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: 'rediss://c1.example:6379,rediss://c2.example:6379' }).redis
+        .tls.enabled,
+    ).toBe(true);
+    expect(
+      loadConfig({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_MASTER: 'mymaster' }).redis
+        .connection,
+    ).toEqual({
+      mode: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      masterName: 'mymaster',
+    });
+    expect(
+      problemsOf({
+        REDIS_URL: 'redis://r:6379',
+        REDIS_CLUSTER_NODES: 'a:1',
+        REDIS_SENTINELS: 's:2',
+        REDIS_SENTINEL_MASTER: 'm',
+      }),
+    ).toEqual([
+      'REDIS_URL and REDIS_CLUSTER_NODES and REDIS_SENTINELS: more than one way to reach Redis; set only one of them',
+    ]);
+    expect(
+      problemsOf({
+        REDIS_URL: 'redis://r:6379',
+        REDIS_SENTINELS: 's:2',
+        REDIS_SENTINEL_MASTER: 'm',
+      }),
+    ).toEqual([
+      'REDIS_URL and REDIS_SENTINELS: more than one way to reach Redis; set only one of them',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: 's:26379' })).toEqual([
+      'REDIS_SENTINEL_MASTER: required with REDIS_SENTINELS: the name of the master the sentinels monitor',
+    ]);
+    expect(problemsOf({ REDIS_SENTINEL_MASTER: 'm' })).toEqual([
+      'REDIS_SENTINEL_MASTER: set without REDIS_SENTINELS',
+    ]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:6379,nonsense' })).toEqual([
+      'REDIS_CLUSTER_NODES: must be host:port items separated by commas (rediss://host:port for TLS)',
+    ]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'redis://a:1,rediss://b:2' })).toEqual([
+      'REDIS_CLUSTER_NODES: mixes redis:// and rediss:// nodes; use one for all',
+    ]);
+  });
+
+  it('takes Redis TLS files and credentials, and refuses ones that do not fit together, never echoing a password', () => {
+    expect(
+      loadConfig({
+        REDIS_URL: 'rediss://r.example:6380',
+        REDIS_TLS_CA_FILE: '/etc/redis/ca.pem',
+        REDIS_TLS_CERT_FILE: '/etc/redis/client.pem',
+        REDIS_TLS_KEY_FILE: '/etc/redis/client.key',
+        REDIS_USERNAME: 'gateway',
+        REDIS_PASSWORD_FILE: '/run/secrets/redis-password',
+      }).redis,
+    ).toMatchObject({
+      tls: {
+        enabled: true,
+        caFile: '/etc/redis/ca.pem',
+        certFile: '/etc/redis/client.pem',
+        keyFile: '/etc/redis/client.key',
+      },
+      username: 'gateway',
+      passwordFile: '/run/secrets/redis-password',
+    });
+    // TLS files turn TLS on for cluster nodes written host:port.
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: 'a:6379', REDIS_TLS_CA_FILE: '/ca.pem' }).redis.tls.enabled,
+    ).toBe(true);
+    expect(problemsOf({ REDIS_URL: 'redis://r:6379', REDIS_TLS_CA_FILE: '/ca.pem' })).toEqual([
+      'REDIS_URL: is redis:// (no TLS) but REDIS_TLS_* files are set; use a rediss:// URL',
+    ]);
+    expect(
+      problemsOf({ REDIS_URL: 'rediss://r:6380', REDIS_TLS_CERT_FILE: '/client.pem' }),
+    ).toEqual(['REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE: a client certificate needs both']);
+    const secret = 'hunter2-in-the-url';
+    const problems = problemsOf({
+      REDIS_URL: `rediss://user:${secret}@r:6380`,
+      REDIS_PASSWORD: 'another-secret-value',
+      REDIS_PASSWORD_FILE: '/run/secrets/redis',
+    });
+    expect(problems).toEqual([
+      'REDIS_PASSWORD and REDIS_PASSWORD_FILE: two sources of the Redis password; set only one of them',
+      'REDIS_URL and REDIS_PASSWORD: the URL holds a password too; set only one of them',
+    ]);
+    expect(problems.join('\n')).not.toContain(secret);
+    expect(problems.join('\n')).not.toContain('another-secret-value');
   });
 
   it('takes TOKEN_ENCRYPTION_KEY as 32 bytes in hex or base64, nothing else', () => {

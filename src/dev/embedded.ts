@@ -98,7 +98,7 @@ export const startEmbeddedDefault = async (
     {
       mode: 'embedded-simulator',
       simulator: simulator.url,
-      cache: config.redis.url ? 'redis' : 'memory',
+      cache: config.redis.connection ? 'redis' : 'memory',
     },
     'running on the embedded default: built-in SEEK simulator (set SEEK_CLIENT_ID and SEEK_CLIENT_SECRET, or another credential source, to use SEEK)',
   );

@@ -10,6 +10,8 @@ export interface ReadinessChecks {
   /** Resolves when a partner token is in hand or was just fetched. */
   partnerToken: () => Promise<unknown>;
   redisState: () => SharedStoreState;
+  /** While Redis is degraded: why (the setting to look at), never a secret. */
+  redisReason?: () => string | undefined;
   /**
    * `degraded`: the credentials' source could not be read lately; the last good credentials
    * still serve, so the gateway stays ready (a store outage must not pull every replica out).
@@ -51,10 +53,17 @@ export const readiness = (checks: ReadinessChecks) => async (_req: Request, res:
   const credentials = checks.credentials();
   const ready = schema && partnerToken === 'ok';
   const degraded = redis === 'degraded' || credentials === 'degraded';
+  const redisReason = redis === 'degraded' ? checks.redisReason?.() : undefined;
   res.setHeader('cache-control', 'no-store');
   res.status(ready ? 200 : 503).json({
     status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable',
-    checks: { schema: schema ? 'ok' : 'loading', partnerToken, redis, credentials },
+    checks: {
+      schema: schema ? 'ok' : 'loading',
+      partnerToken,
+      redis,
+      ...(redisReason === undefined ? {} : { redisReason }),
+      credentials,
+    },
   });
 };
 

@@ -6,6 +6,7 @@ import { sleep, type Clock } from '../clock';
 import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { TokenCipher } from './cache/encryption';
+import { sameSlotKey } from './cache/hashSlot';
 import type { SharedStore } from './cache/sharedStore';
 
 /** A token as the cache holds it. Times are on this replica's clock. */
@@ -128,7 +129,8 @@ export const createCachedTokenSource = (options: CachedTokenSourceOptions): Cach
   };
 
   const sharedKey = (cacheKey: string) => `${options.keyPrefix}:${kind}:${cacheKey}`;
-  const lockKey = (cacheKey: string) => `${options.keyPrefix}:lock:${kind}:${cacheKey}`;
+  // In the value's hash slot, so the lock and its token live on one Redis Cluster node.
+  const lockKey = (cacheKey: string) => sameSlotKey(sharedKey(cacheKey), ':lock');
   // The token's hash, never the token: the value is the cache key, itself a hash.
   const tokenIndexKey = (accessToken: string) =>
     `${options.keyPrefix}:${kind}-by-token:${createHash('sha256').update(accessToken).digest('base64url')}`;

@@ -32,7 +32,9 @@ export const createRateLimiter = (options: {
       const window = Math.floor(now / WINDOW_MS);
       const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1_000));
       const shared = await options.store.increment(
-        `${options.keyPrefix}:ratelimit:${window}:${subject}`,
+        // One key per subject and window (a single-key script); the subject is the hash tag, so
+        // a subject's windows stay on one Redis Cluster node.
+        `${options.keyPrefix}:ratelimit:{${subject.replace(/[{}]/g, '_')}}:${window}`,
         WINDOW_MS * 2,
       );
       if (shared !== undefined)

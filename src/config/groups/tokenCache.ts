@@ -22,8 +22,10 @@ export const MAKE_ENCRYPTION_KEY =
 export const tokenCacheGroup = z
   .object({
     NODE_ENV: runtimeEnvironment,
-    /** Validated by the redis group; here only whether it is set. */
+    /** Validated by the redis group; here only whether one is set. */
     REDIS_URL: optionalString,
+    REDIS_CLUSTER_NODES: optionalString,
+    REDIS_SENTINELS: optionalString,
     TOKEN_ENCRYPTION_KEY: optionalString.refine(
       (value) => value === undefined || decodeEncryptionKey(value) !== undefined,
       'must be 32 bytes, as 64 hex characters or base64',
@@ -32,10 +34,13 @@ export const tokenCacheGroup = z
   })
   .superRefine(
     (values, ctx) => {
-      if (values.NODE_ENV === 'production' && values.REDIS_URL && !values.TOKEN_ENCRYPTION_KEY) {
+      const redis = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).find(
+        (name) => values[name] !== undefined,
+      );
+      if (values.NODE_ENV === 'production' && redis && !values.TOKEN_ENCRYPTION_KEY) {
         reportCombination(
           ctx,
-          'required in production with REDIS_URL, so that replicas on an old and a rotated SEEK ' +
+          `required in production with ${redis}, so that replicas on an old and a rotated SEEK ` +
             `client secret read each other's cached tokens. Make one with: ${MAKE_ENCRYPTION_KEY}, ` +
             'and give every replica the same value',
           'TOKEN_ENCRYPTION_KEY',

@@ -1,9 +1,14 @@
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
-import { createClient, type RedisClientType } from '@redis/client';
 
 import { describeError, type Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
+import {
+  createRedisConnection,
+  describeRedisFailure,
+  withinGrace,
+  type RedisConnectionOptions,
+} from './redisConnection';
 
 export type SharedStoreState = 'ready' | 'degraded' | 'disabled';
 export type LockResult = 'acquired' | 'held' | 'unavailable';
@@ -19,6 +24,11 @@ export interface SharedEntry {
  */
 export interface SharedStore {
   readonly state: SharedStoreState;
+  /**
+   * While degraded: why, naming the setting to look at (REDIS_TLS_CA_FILE, the password
+   * variables, a refused connection). Never holds a password or a token.
+   */
+  readonly reason?: string | undefined;
   /**
    * The value and its remaining Redis TTL. Expiry is read from Redis, not from the writer's
    * clock, so replicas whose clocks disagree still agree on how long a token has left.
@@ -64,22 +74,11 @@ const INCREMENT_SCRIPT =
 
 const TIMED_OUT = Symbol('timed out');
 
-/** Waits for `work`, but never longer than CLOSE_GRACE_MS. */
-const withinGrace = async (work: Promise<unknown>) => {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    work,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_GRACE_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-};
-/** How long close() waits for pending replies before dropping the connection. */
-const CLOSE_GRACE_MS = 1_000;
-
 export interface RedisSharedStoreOptions {
-  url: string;
+  /** One Redis by URL (shorthand for `redis: { connection: { mode: 'standalone', url } }`). */
+  url?: string;
+  /** One Redis, a cluster or a sentinel set, with TLS and credentials. */
+  redis?: RedisConnectionOptions;
   /** Bound on every Redis call; past it the call counts as a miss. @default 50 */
   commandTimeoutMs: number;
   /** After a failure Redis is skipped this long, so a dead Redis costs nothing per request. @default 1000 */
@@ -88,10 +87,17 @@ export interface RedisSharedStoreOptions {
   metrics: Metrics;
 }
 
+/** A client error this recent, with no call succeeding since, keeps /ready degraded. */
+const FLAP_WINDOW_MS = 5_000;
+
+/** How often a cluster or sentinel connection is looked at for becoming ready again. */
+const READY_WATCH_MS = 500;
+
 /**
  * Redis through Keyv (@keyv/redis) for the token values, and the same node-redis client for
- * the lock and counters. The client is built here, not from a URL inside @keyv/redis: with
- * defaults, Keyv + @keyv/redis queue commands while Redis is down and hang requests.
+ * the lock and counters. The client is built here (redisConnection.ts), not from a URL inside
+ * @keyv/redis: with defaults, Keyv + @keyv/redis queue commands while Redis is down and hang
+ * requests. One Redis, a Redis Cluster and Sentinel get the same bounds.
  */
 export const createRedisSharedStore = (options: RedisSharedStoreOptions): SharedStore => {
   const { logger, metrics, commandTimeoutMs } = options;
@@ -99,52 +105,77 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   let breakerOpenUntil = 0;
   let lastErrorLogAt = 0;
   let closed = false;
+  /** Why Redis is out, as /ready tells it: set by a failure, cleared when it is ready again. */
+  let lastFailure: string | undefined = 'connecting';
+  /** A call failed and none has succeeded since. */
+  let failedSinceSuccess = false;
+  let lastErrorAt = 0;
+  let lastSuccessAt = 0;
   const readyListeners: Array<() => void> = [];
+  const redisOptions: RedisConnectionOptions = options.redis ?? {
+    connection: { mode: 'standalone', url: options.url ?? '' },
+  };
+  if (redisOptions.connection.mode === 'standalone' && !redisOptions.connection.url)
+    throw new Error('createRedisSharedStore needs a Redis URL, cluster nodes or sentinels');
+  const connection = createRedisConnection(redisOptions);
+  const { client, commands } = connection;
 
-  const client: RedisClientType = createClient({
-    url: options.url,
-    // Fail commands at once while disconnected instead of queueing them until a reconnect.
-    disableOfflineQueue: true,
-    // Detects a half-open connection (Redis gone without a FIN) within about a second.
-    pingInterval: 1_000,
-    socket: {
-      connectTimeout: 1_000,
-      socketTimeout: 3_000,
-      keepAlive: true,
-      // Capped backoff with jitter: reconnects forever, but never hammers a dead Redis.
-      reconnectStrategy: (retries: number) =>
-        closed
-          ? false
-          : Math.min(100 * 2 ** Math.min(retries, 5), 2_000) + Math.floor(Math.random() * 100),
-    },
-  });
-  client.on('error', (error: Error) => {
+  const noteFailure = (error: unknown) => {
+    const reason = describeRedisFailure(error, connection.secret);
+    // The socket closing after a TLS or AUTH refusal says less than the refusal itself.
+    const generic = /^Socket closed unexpectedly|^connection refused|timed out/.test(reason);
+    if (generic && lastFailure && /^(TLS|authentication)/.test(lastFailure)) return;
+    lastFailure = reason;
+  };
+  const becameReady = () => {
+    metrics.redisUp.set(1);
+    breakerOpenUntil = 0;
+    logger.info({ mode: connection.mode }, 'redis ready');
+    for (const listener of readyListeners) listener();
+  };
+  const onError = (error: unknown) => {
+    lastErrorAt = Date.now();
     metrics.redisErrors.inc({ operation: 'client' });
-    // One line per 10 s at most: a Redis that is down must not flood the log.
+    noteFailure(error);
+    // One line per 10 s at most: a Redis that is down must not flood the log. The line holds
+    // the classified reason (scrubbed of the password), never the URL.
     const now = Date.now();
     if (now - lastErrorLogAt > 10_000) {
       lastErrorLogAt = now;
-      logger.warn({ err: describeError(error) }, 'redis unavailable; serving tokens from memory');
+      logger.warn(
+        { mode: connection.mode, reason: lastFailure },
+        'redis unavailable; serving tokens from memory',
+      );
     }
-  });
-  client.on('ready', () => {
-    metrics.redisUp.set(1);
-    breakerOpenUntil = 0;
-    logger.info('redis ready');
-    for (const listener of readyListeners) listener();
-  });
-  client.on('end', () => metrics.redisUp.set(0));
-  client.on('reconnecting', () => metrics.redisUp.set(0));
+  };
+  // Always an 'error' listener: without one an error event would crash the process.
+  client.on('error', onError);
   metrics.redisUp.set(0);
+  let watch: NodeJS.Timeout | undefined;
+  if (connection.mode === 'standalone') {
+    client.on('ready', becameReady);
+    client.on('end', () => metrics.redisUp.set(0));
+    client.on('reconnecting', () => metrics.redisUp.set(0));
+  } else {
+    // A cluster or sentinel has no single 'ready' event: watch for the transition.
+    let wasReady = false;
+    watch = setInterval(() => {
+      const ready = connection.isReady();
+      if (ready && !wasReady) becameReady();
+      if (!ready && wasReady) metrics.redisUp.set(0);
+      wasReady = ready;
+    }, READY_WATCH_MS);
+    watch.unref();
+  }
   // Connect eagerly and never await it: start-up must not wait for Redis, and @keyv/redis
   // leaks listeners when it has to connect per operation.
-  const connecting = client.connect().then(
-    () => undefined,
-    () => undefined,
-  );
+  const connecting = connection.start();
 
   const keyv = new Keyv<string>({
-    store: new KeyvRedis(client, { throwOnConnectError: false, throwOnErrors: true }),
+    store: new KeyvRedis(client, {
+      throwOnConnectError: false,
+      throwOnErrors: true,
+    }),
     namespace: undefined,
     useKeyPrefix: false,
     throwOnErrors: true,
@@ -156,7 +187,17 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   });
   keyv.on('error', () => undefined); // surfaced through throwOnErrors below; avoid an unhandled 'error' event
 
-  const usable = () => !closed && client.isReady && Date.now() >= breakerOpenUntil;
+  const usable = () => !closed && connection.isReady() && Date.now() >= breakerOpenUntil;
+  /**
+   * What /ready reports. A cluster or sentinel client stays "ready" while the node it needs is
+   * gone (a master failing over), so for them a failed call counts until a call succeeds.
+   */
+  const healthy = () => {
+    // A connection that comes up and is dropped again at once (a TLS 1.3 server refusing the
+    // client certificate after the handshake) is not healthy between two of its errors.
+    const flapping = lastErrorAt > lastSuccessAt && Date.now() - lastErrorAt < FLAP_WINDOW_MS;
+    return usable() && !flapping && (connection.mode === 'standalone' || !failedSinceSuccess);
+  };
 
   /** Runs one Redis call within the bound; undefined on timeout, failure or skipped. */
   const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
@@ -178,10 +219,22 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       ]);
       if (result === TIMED_OUT)
         throw new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`);
+      lastSuccessAt = Date.now();
+      lastFailure = undefined;
+      if (failedSinceSuccess) {
+        // A cluster or sentinel answers again (after a failover, say): ready, and the tokens
+        // are written back as after a reconnect.
+        failedSinceSuccess = false;
+        if (connection.mode !== 'standalone') becameReady();
+      }
       return result;
     } catch (error) {
       metrics.redisErrors.inc({ operation });
       breakerOpenUntil = Date.now() + breakerMs;
+      failedSinceSuccess = true;
+      lastErrorAt = Date.now();
+      if (connection.mode !== 'standalone') metrics.redisUp.set(0);
+      noteFailure(error);
       logger.debug({ err: describeError(error), operation }, 'redis call failed');
       return undefined;
     } finally {
@@ -192,11 +245,16 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
 
   return {
     get state(): SharedStoreState {
-      return usable() ? 'ready' : 'degraded';
+      return healthy() ? 'ready' : 'degraded';
+    },
+    get reason() {
+      if (healthy()) return undefined;
+      if (closed) return 'closed';
+      return lastFailure ?? 'not connected';
     },
     async get(key) {
       // Both commands leave in one write (node-redis pipelines calls made in the same tick).
-      const reply = await bounded('get', () => Promise.all([keyv.get(key), client.pTTL(key)]));
+      const reply = await bounded('get', () => Promise.all([keyv.get(key), commands.pTTL(key)]));
       if (!reply) return undefined;
       const [value, ttlMs] = reply;
       return typeof value === 'string' && ttlMs > 0 ? { value, ttlMs } : undefined;
@@ -205,7 +263,7 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       const ttl = Math.max(1, Math.floor(ttlMs));
       if (setOptions?.onlyIfAbsent) {
         const stored = await bounded('set', () =>
-          client.set(key, JSON.stringify(value), { NX: true, PX: ttl }),
+          commands.set(key, JSON.stringify(value), { NX: true, PX: ttl }),
         );
         return stored === 'OK';
       }
@@ -216,19 +274,19 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     },
     async acquireLock(key, owner, ttlMs) {
       const result = await bounded('lock', () =>
-        client.set(key, owner, { NX: true, PX: Math.floor(ttlMs) }),
+        commands.set(key, owner, { NX: true, PX: Math.floor(ttlMs) }),
       );
       if (result === undefined) return 'unavailable';
       return result === 'OK' ? 'acquired' : 'held';
     },
     async releaseLock(key, owner) {
       await bounded('unlock', () =>
-        client.eval(RELEASE_LOCK_SCRIPT, { keys: [key], arguments: [owner] }),
+        commands.eval(RELEASE_LOCK_SCRIPT, { keys: [key], arguments: [owner] }),
       );
     },
     async increment(key, windowMs) {
       const count = await bounded('increment', () =>
-        client.eval(INCREMENT_SCRIPT, { keys: [key], arguments: [String(windowMs)] }),
+        commands.eval(INCREMENT_SCRIPT, { keys: [key], arguments: [String(windowMs)] }),
       );
       return typeof count === 'number' ? count : undefined;
     },
@@ -237,17 +295,11 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     },
     async close() {
       closed = true;
+      clearInterval(watch);
       // Each wait is bounded: a Redis that accepts and never answers must not hold shutdown.
       // A connect still in progress settles first, so no socket opens after we are done.
       await withinGrace(connecting);
-      // close() lets pending replies arrive; destroy() then drops whatever is left (a silent
-      // connection, or a client that never became ready).
-      if (client.isReady) await withinGrace(client.close().catch(() => undefined));
-      try {
-        client.destroy();
-      } catch {
-        // already closed
-      }
+      await connection.close();
     },
   };
 };
