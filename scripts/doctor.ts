@@ -29,7 +29,7 @@ import { CredentialsError, type CredentialProvider } from '../src/credentials';
 import type { EmbeddedDefault } from '../src/dev/embedded';
 import { loadEmbeddedDefault, NO_EMBEDDED_DEFAULT } from '../src/embeddedEntry';
 import { ErrorCode, isGatewayError } from '../src/errors';
-import { createLogger, scrubSecrets, type Logger } from '../src/observability/logger';
+import { createLogger, scrubbedLine, shownUrl, type Logger } from '../src/observability/logger';
 import { createMetrics } from '../src/observability/metrics';
 import { createRedisSharedStore } from '../src/tokens/cache/sharedStore';
 import { createHttpClient } from '../src/seek/httpClient';
@@ -92,17 +92,7 @@ const hirerIdSchema = z
   .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters')
   .optional();
 
-const oneLine = (text: string) => scrubSecrets(text).replace(/\s+/g, ' ').trim();
-
-/** A URL as a row may show it: no user info, query or fragment. */
-const shownUrl = (value: string) => {
-  try {
-    const url = new URL(value);
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  } catch {
-    return '(unparseable)';
-  }
-};
+const oneLine = scrubbedLine;
 
 const bounded = <T>(work: Promise<T>, ms: number, what: string): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;

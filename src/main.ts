@@ -9,7 +9,13 @@ import { loadEmbeddedDefault, NO_EMBEDDED_DEFAULT } from './embeddedEntry';
 import { ErrorCode, isGatewayError } from './errors';
 import { createMetricsListener } from './http/createHttpApp';
 import { answerDraining, isReadinessPath } from './http/probes';
-import { createLogger, describeError, scrubSecrets, type Logger } from './observability/logger';
+import {
+  createLogger,
+  describeError,
+  scrubbedLine,
+  shownUrl,
+  type Logger,
+} from './observability/logger';
 import { SchemaLoadError } from './seek/schemaSource';
 
 /** A start-up failure whose message is the one line the operator reads: what to fix. */
@@ -17,19 +23,9 @@ class StartupError extends Error {
   override name = 'StartupError';
 }
 
-/** A URL as it may appear in a message: no user info, query or fragment. */
-const shownUrl = (value: string) => {
-  try {
-    const url = new URL(value);
-    return `${url.protocol}//${url.host}${url.pathname}`;
-  } catch {
-    return '(unparseable)';
-  }
-};
-
 const DETAILS_IN_LOG = ' (details in the log)';
 
-const oneLine = (text: string) => scrubSecrets(text).replace(/\s+/g, ' ').trim();
+const oneLine = scrubbedLine;
 
 /** The one line a failed start-up prints on stderr: what went wrong and which variable to fix. */
 const startupFailureMessage = (error: unknown, config: Config): string => {

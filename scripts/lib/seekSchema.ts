@@ -13,7 +13,7 @@ import {
   rejectedCredentialsAdvice,
 } from '../../src/credentials';
 import { ErrorCode, isGatewayError } from '../../src/errors';
-import { scrubSecrets, type Logger } from '../../src/observability/logger';
+import { scrubSecrets, scrubbedLine, type Logger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { createAuthClient } from '../../src/seek/authClient';
 import { createHttpClient, type HttpClient } from '../../src/seek/httpClient';
@@ -106,5 +106,5 @@ export const failureMessage = (error: unknown, config: Config) => {
     error instanceof SchemaLoadError || error instanceof ScriptError
       ? error.message
       : `${(error as Error).name ?? 'Error'}: ${(error as Error).message ?? String(error)}`;
-  return scrubSecrets(message).replace(/\s+/g, ' ').trim();
+  return scrubbedLine(message);
 };

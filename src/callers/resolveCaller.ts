@@ -38,13 +38,18 @@ export const createCallerResolver = (options: CallerResolverOptions) => {
     return { kind: 'seek-token', accessToken: credential };
   };
 
+  /** The user behind a token resolveSync set aside as claiming our issuer. */
+  const verifyUser = async (token: string): Promise<Caller> => {
+    const user = await (userJwt as NonNullable<typeof userJwt>).verify(token);
+    return { kind: 'user', userId: user.userId, hirerIds: user.hirerIds };
+  };
+
   return {
     resolveSync,
+    verifyUser,
     async resolve(authorization: string | undefined): Promise<Caller> {
       const decided = resolveSync(authorization);
-      if (!('verify' in decided)) return decided;
-      const user = await (userJwt as NonNullable<typeof userJwt>).verify(decided.verify);
-      return { kind: 'user', userId: user.userId, hirerIds: user.hirerIds };
+      return 'verify' in decided ? verifyUser(decided.verify) : decided;
     },
   };
 };

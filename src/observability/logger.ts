@@ -62,6 +62,20 @@ export const describeError = (error: unknown): Record<string, unknown> => {
   return { type: typeof error };
 };
 
+/** A message as one line for an operator: scrubbed, whitespace folded. */
+export const scrubbedLine = (text: string): string =>
+  scrubSecrets(text).replace(/\s+/g, ' ').trim();
+
+/** A URL as a message may show it: no user info, query or fragment (nor a lone `/` path). */
+export const shownUrl = (value: string): string => {
+  try {
+    const url = new URL(value);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return '(unparseable)';
+  }
+};
+
 /**
  * Bearer values, JWT-shaped strings and the user:password of URLs never reach a log line,
  * even inside a message.

@@ -112,7 +112,8 @@ export const createPipeline = (options: PipelineOptions) => {
 
     const authorization = singleHeader(req.headers, 'authorization');
     const decided = options.callers.resolveSync(authorization);
-    state.caller = 'verify' in decided ? await options.callers.resolve(authorization) : decided;
+    // A token claiming our issuer is verified once, without deciding its kind again.
+    state.caller = 'verify' in decided ? await options.callers.verifyUser(decided.verify) : decided;
 
     const schema = options.currentSchema();
     if (!schema)
