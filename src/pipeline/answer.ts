@@ -25,10 +25,13 @@ const send = (
   // connection is not reused, so nothing more of that body is read.
   const close = closeAfter || !req.complete;
   // Built key by key: spreads with more properties after them take V8's slow path, and this
-  // runs for every answer.
+  // runs for every answer. All headers go to writeHead at once: a header set earlier with
+  // setHeader would send writeHead down node:http's slower merging path.
   const headers: Record<string, string> = {
     'content-type': contentType,
     'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': state.requestId,
+    'cache-control': 'no-store',
   };
   if (extraHeaders) for (const [name, value] of Object.entries(extraHeaders)) headers[name] = value;
   if (close) headers.connection = 'close';

@@ -18,6 +18,8 @@ const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'
  */
 export const preventCsrf = (method: string, headers: IncomingHttpHeaders): void => {
   const contentType = headers['content-type'];
+  // The common case first, without splitting the header.
+  if (contentType === 'application/json') return;
   if (contentType !== undefined) {
     const essence = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
     if (essence !== '' && !SIMPLE_CONTENT_TYPES.has(essence)) return;

@@ -79,10 +79,9 @@ export const createPipeline = (options: PipelineOptions) => {
   const { logger } = options;
 
   const beginRequest = (req: IncomingMessage, res: ServerResponse): RequestState => {
-    // Always ours, fresh per request: a caller's X-Request-Id is not trusted to be unique.
+    // Always ours, fresh per request: a caller's X-Request-Id is not trusted to be unique. The
+    // one writer sends it (and Cache-Control) with the answer's other headers.
     const requestId = randomUUID();
-    res.setHeader('x-request-id', requestId);
-    res.setHeader('cache-control', 'no-store');
     return {
       req,
       res,
