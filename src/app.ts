@@ -321,6 +321,11 @@ const buildHttp = async (
               jwksTimeoutMs: config.auth.jwksTimeoutMs,
               hirerClaim: config.auth.hirerClaim,
               proxy: config.network.proxy,
+              onAccepted: (how) =>
+                metrics.tokenCache.inc({
+                  kind: 'user_jwt',
+                  result: how === 'cached' ? 'memory_hit' : 'miss',
+                }),
             }
           : undefined,
     }),

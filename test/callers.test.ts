@@ -6,6 +6,7 @@ import { SignJWT, exportJWK, generateKeyPair, type KeyLike } from 'jose';
 import request from 'supertest';
 
 import { createCallerResolver, type CallerResolverOptions } from '../src/callers/resolveCaller';
+import type { UserJwtOptions } from '../src/callers/userJwt';
 import { GatewayError } from '../src/errors';
 import type { SeekSimulator } from '../src/seek/simulator';
 import {
@@ -150,6 +151,45 @@ describe('createCallerResolver', () => {
     }
     expect((await rejection(resolver.resolve(`Bearer ${bad.expired}`))).message).toMatch(/expired/);
   });
+
+  it('verifies a user JWT once, then knows it until its exp; a refused one is checked every time', async () => {
+    const accepted: string[] = [];
+    const base = hmacOptions();
+    const resolver = createCallerResolver({
+      ...base,
+      userJwt: { ...(base.userJwt as UserJwtOptions), onAccepted: (how) => accepted.push(how) },
+    });
+    const good = await userJwt({ hirerIds: [FAKE_LTD], userId: 'user-cached' });
+    for (let round = 0; round < 5; round += 1) {
+      expect(await resolver.resolve(`Bearer ${good}`)).toEqual({
+        kind: 'user',
+        userId: 'user-cached',
+        hirerIds: [FAKE_LTD],
+      });
+    }
+    expect(accepted).toEqual(['verified', 'cached', 'cached', 'cached', 'cached']);
+
+    const forged = await userJwt({
+      hirerIds: [FAKE_LTD],
+      secret: 'another-secret-that-is-also-at-least-32-bytes',
+    });
+    for (let round = 0; round < 3; round += 1) {
+      expect((await rejection(resolver.resolve(`Bearer ${forged}`))).code).toBe('UNAUTHENTICATED');
+    }
+    expect(accepted).toHaveLength(5);
+
+    // Known only until its exp (the clock tolerance may still accept it, by verifying again).
+    const shortLived = await userJwt({ hirerIds: [FAKE_LTD], expiresIn: '1s' });
+    await resolver.resolve(`Bearer ${shortLived}`);
+    await resolver.resolve(`Bearer ${shortLived}`);
+    const [, payload = ''] = shortLived.split('.');
+    const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp: number };
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, exp * 1_000 - Date.now()) + 100),
+    );
+    await resolver.resolve(`Bearer ${shortLived}`);
+    expect(accepted.slice(5)).toEqual(['verified', 'cached', 'verified']);
+  }, 15_000);
 
   it('without user JWTs configured, a JWT claiming any issuer is a SEEK token', async () => {
     const resolver = createCallerResolver(hmacOptions({ userJwt: undefined }));

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import { ErrorCode, GatewayError } from '../errors';
 import { createNodeProxyAgent, type ProxySettings } from '../outbound/proxy';
+import { createVerifiedUsers } from './verifiedUsers';
 
 export interface UserJwtOptions {
   issuer: string;
@@ -16,6 +17,8 @@ export interface UserJwtOptions {
   hirerClaim: string;
   /** The outbound proxy the JWKS fetch goes through (HTTPS_PROXY, NO_PROXY…), if any. */
   proxy?: ProxySettings;
+  /** Told of each accepted token: found among the verified ones, or verified now. */
+  onAccepted?: (how: 'cached' | 'verified') => void;
 }
 
 export interface VerifiedUser {
@@ -47,6 +50,7 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
   const ourIssuer = looseIssuer(options.issuer);
   // The allowlist is what stops `alg: none` and algorithm-swapping tokens.
   const algorithms = options.secret ? ['HS256'] : ['RS256', 'ES256'];
+  const verifiedUsers = createVerifiedUsers();
 
   return {
     /**
@@ -68,6 +72,11 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
       }
     },
     async verify(token: string): Promise<VerifiedUser> {
+      const known = verifiedUsers.get(token);
+      if (known) {
+        options.onAccepted?.('cached');
+        return known;
+      }
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
@@ -94,7 +103,10 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
           'The user token has no usable `sub` claim',
         );
       const hirers = hirerListSchema.safeParse(payload[options.hirerClaim] ?? []);
-      return { userId: userId.data, hirerIds: hirers.success ? hirers.data : [] };
+      const user = { userId: userId.data, hirerIds: hirers.success ? hirers.data : [] };
+      verifiedUsers.remember(token, user, payload.exp);
+      options.onAccepted?.('verified');
+      return user;
     },
   };
 };
