@@ -10,8 +10,8 @@ function envNumber(name: string, fallback: number): number {
   return value;
 }
 
-/** Cases `BENCH_CASES` can select (comma-separated); the default runs main and large. */
-export const CASES = ['main', 'large', 'tokens'] as const;
+/** Cases `BENCH_CASES` can select (comma-separated); the default runs main, callers and large. */
+export const CASES = ['main', 'large', 'tokens', 'callers'] as const;
 export type CaseName = (typeof CASES)[number];
 
 function envList(name: string): string[] | undefined {
@@ -35,7 +35,7 @@ function envConnections(): number[] {
 
 function envCases(): Set<CaseName> {
   const list = envList('BENCH_CASES');
-  const cases = new Set<CaseName>(list ? [] : ['main', 'large']);
+  const cases = new Set<CaseName>(list ? [] : ['main', 'callers', 'large']);
   for (const name of list ?? []) {
     if (!(CASES as readonly string[]).includes(name)) {
       throw new Error(`BENCH_CASES: unknown case "${name}" (known: ${CASES.join(', ')})`);

@@ -64,6 +64,8 @@ export interface GatewayOptions {
   readyTimeoutMs?: number;
   /** The bundle to run; default dist/gateway.js (BENCH_GATEWAY_ENTRY). Same flags, env, cwd. */
   entry?: string;
+  /** More configuration, on top of the bench's (user JWTs for the callers case). */
+  env?: Record<string, string>;
 }
 
 export interface GatewayProcess extends ChildServer {
@@ -106,6 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
     TOKEN_ENCRYPTION_KEY: 'be'.repeat(32),
     SEEK_SCHEMA_FILE: options.schemaFile,
     LOG_LEVEL: 'info',
+    ...options.env,
   };
   // stdout → /dev/null (honest production logging cost, nothing buffered by the bench);
   // stderr → a temp file so a startup crash can be explained.

@@ -55,6 +55,11 @@ type Query {
   version: String!
   self: SelfOrganizations!
 }
+
+type Mutation {
+  "Never called: SEEK's schema has mutations, so the gateway's browserToken has a type to extend."
+  noop: Boolean
+}
 `;
 
 export interface BenchQuery {
@@ -68,6 +73,13 @@ export const VERSION_QUERY: BenchQuery = {
   operationName: 'version',
   query: 'query version { version }',
   data: { version: 'bench' },
+};
+
+/** A browser-token bearer's first question: which partner and hirer is this token for? */
+export const SELF_QUERY: BenchQuery = {
+  operationName: 'self',
+  query: 'query self { self { partner { name } hirer { name } } }',
+  data: { self: { partner: { name: 'Bench Partner' }, hirer: { name: 'Bench Hirer' } } },
 };
 
 export function requestBody(q: Pick<BenchQuery, 'operationName' | 'query'>): string {

@@ -3,7 +3,7 @@
  *
  *   BENCH_DURATION_S=10  BENCH_QUICK=1 (2 s smoke run)  BENCH_ROUNDS=2  BENCH_TOKENS=1
  *   BENCH_GROWTH_DURATION_S=4  BENCH_WARMUP_S=2  BENCH_NO_PIN=1  BENCH_GATEWAY_PATH=/graphql
- *   BENCH_CASES=main,large,tokens (default main,large)  BENCH_CONNECTIONS=1,10,50 (main table)
+ *   BENCH_CASES=main,callers,large,tokens (default main,callers,large)  BENCH_CONNECTIONS=1,10,50 (main table)
  *   REDIS_URL (default redis://127.0.0.1:6379): the Redis the gateways under test share
  *   BENCH_WRITE=1 or `npm run bench -- --write`: also write bench/results.md (the results are
  *     always printed to stdout; without the flag the committed results.md is left alone)
@@ -17,6 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateLargeSchemaSdl, countSchemaTypes } from '../scripts/generate-large-schema';
+import { runCallersCase } from './case-callers';
 import { runLargeCase, largeCaseQueries } from './case-large';
 import { runMainCase } from './case-main';
 import { scratchDir, startBenchServer } from './child';
@@ -25,7 +26,7 @@ import { warnings } from './load';
 import { setUpBenchProcess } from './lifecycle';
 import { machineInfo } from './machine';
 import { GATEWAY_ENTRY } from './gateway';
-import { BENCH_SDL, buildBenchSchema, fixtureFile, VERSION_QUERY } from './queries';
+import { BENCH_SDL, buildBenchSchema, fixtureFile, SELF_QUERY, VERSION_QUERY } from './queries';
 import { calibrateInfoOverhead, redisAvailable, shownRedisUrl } from './redis-stats';
 import { headerMarkdown, targetsMarkdown, writeResults } from './report';
 import { runTokenLifetime } from './token-lifetime';
@@ -34,12 +35,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const runMain = config.cases.has('main');
   const runLarge = config.cases.has('large');
+  const runCallers = config.cases.has('callers');
   // Rough upper bound of the run, doubled, as a hard stop.
   const mainTargets = config.baselineEntry ? 5 : 4;
   const cells = runMain ? config.rounds * config.connections.length * mainTargets : 0;
   const estimateS =
     cells * (config.durationS + config.warmupS + 1) +
     (runLarge ? 2 * (config.durationS + config.warmupS) + 12 * (config.growthDurationS + 2) : 0) +
+    (runCallers ? config.rounds * 6 * (config.durationS + config.warmupS + 1) + 10 : 0) +
     (config.tokens ? 90 : 0) +
     60;
   const { pin } = setUpBenchProcess(Math.max(300, estimateS * 2));
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
   buildBenchSchema(BENCH_SDL);
 
   const fixturesPath = path.join(dir, 'fixtures.json');
-  const queries = [VERSION_QUERY, ...largeCaseQueries(largeSchema)];
+  const queries = [VERSION_QUERY, SELF_QUERY, ...largeCaseQueries(largeSchema)];
   writeFileSync(fixturesPath, JSON.stringify(fixtureFile(queries)));
 
   let redisInfoOverhead: number | undefined;
@@ -89,6 +92,14 @@ async function main(): Promise<void> {
       ? `## Main table: small query, ${config.connections.join(' / ')} connections\n\n${main.markdown}`
       : undefined;
     if (mainSection) console.log(`${mainSection}\n`);
+
+    const callers = runCallers
+      ? await runCallersCase({ config, pin, upstream, benchSchemaFile })
+      : undefined;
+    const callersSection = callers
+      ? `## Every caller's hot path\n\n${callers.markdown}`
+      : undefined;
+    if (callersSection) console.log(`${callersSection}\n`);
 
     const large = runLarge
       ? await runLargeCase({
@@ -120,7 +131,9 @@ async function main(): Promise<void> {
     })}${readyLines}`;
     console.log(`${targets}\n`);
     sections.push(
-      ...[targets, mainSection, largeSection].filter((x): x is string => x !== undefined),
+      ...[targets, mainSection, callersSection, largeSection].filter(
+        (x): x is string => x !== undefined,
+      ),
     );
 
     if (config.tokens) {

@@ -60,14 +60,21 @@ const OVERHEAD_CHARS = 128;
 const MAX_VALIDATION_ERRORS = 20;
 const MAX_VARIABLE_ERRORS = 10;
 
-/** SEEK has no subscriptions (it sends events by webhook): refused in validation. */
-const NoSubscriptionsRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
+/**
+ * SEEK has no subscriptions (it sends events by webhook), and a schema without a mutation type
+ * runs no mutations: both refused in validation, before anything would try to run them.
+ */
+const RootTypeExistsRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
   OperationDefinition(node) {
     if (node.operation === OperationTypeNode.SUBSCRIPTION)
       context.reportError(
         new GraphQLError('Subscriptions are not supported: SEEK sends events by webhook', {
           nodes: node,
         }),
+      );
+    else if (!context.getSchema().getRootType(node.operation))
+      context.reportError(
+        new GraphQLError(`This schema has no ${node.operation} operations`, { nodes: node }),
       );
   },
 });
@@ -132,7 +139,7 @@ export const createDocuments = (options: DocumentsOptions) => {
   const rules: readonly ValidationRule[] = [
     ...specifiedRules,
     ...options.limitRules,
-    NoSubscriptionsRule,
+    RootTypeExistsRule,
     ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ];
   const newCache = () =>
