@@ -13,6 +13,7 @@ import {
 } from './credentials';
 import { createApolloExecution } from './graphql/apolloExecution';
 import { createApolloGateway } from './graphql/apolloGateway';
+import { createExecutedDocuments } from './graphql/executedDocuments';
 import { createApolloServer } from './graphql/apolloServer';
 import { createBrowserTokenResolver } from './graphql/browserTokenResolver';
 import { buildGatewaySchema, LOCAL_ROOT_FIELDS } from './graphql/gatewaySchema';
@@ -302,6 +303,7 @@ const buildHttp = async (
     production: config.environment === 'production',
     logger,
     sandboxHeaders,
+    executedDocuments: createExecutedDocuments().store,
   });
   await apollo.start();
   shared.closers.push(() => apollo.stop());

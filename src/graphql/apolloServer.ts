@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
@@ -23,6 +23,8 @@ export interface ApolloOptions {
   logger: Logger;
   /** Headers Sandbox starts with (the embedded default's development key). */
   sandboxHeaders?: Record<string, string>;
+  /** Apollo's cache of parsed documents (createExecutedDocuments().store). */
+  executedDocuments: ApolloServerOptions<GatewayContext>['documentStore'];
 }
 
 /**
@@ -40,11 +42,10 @@ export const createApolloServer = (options: ApolloOptions) =>
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
-    // No document cache of Apollo's own: the pipeline's (bounded in entries and characters)
-    // has validated every document already; Apollo's estimates a document's size from its AST
-    // and leaves out the source text each parsed document keeps, so large documents could pile
-    // up past its bound. The operations Apollo runs (browserToken, introspection) are few.
-    documentStore: null,
+    // Bounded by the source text its documents hold (src/graphql/executedDocuments.ts); without
+    // one, Apollo parses and validates every operation it runs again, the pipeline's validation
+    // notwithstanding (a browserToken call then cost ~2x more CPU).
+    documentStore: options.executedDocuments,
     hideSchemaDetailsFromClientErrors: options.production,
     formatError: maskError,
     logger: {
