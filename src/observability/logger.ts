@@ -29,12 +29,13 @@ export const REDACTED_PATHS = [
 
 export type { Logger };
 
-const NO_TRACE = Object.freeze({});
-
-/** pino's mixin adding `traceId` to every line written inside a traced request. */
+/**
+ * pino's mixin adding `traceId` to every line written inside a traced request. A new object
+ * each time: pino merges the line's fields into it.
+ */
 export const traceIdMixin = (traceIdOf: () => string | undefined) => () => {
   const traceId = traceIdOf();
-  return traceId ? { traceId } : NO_TRACE;
+  return traceId ? { traceId } : {};
 };
 
 export const createLogger = (options: {

@@ -109,7 +109,8 @@ const headerGetter = defaultTextMapGetter;
 const defined = (attributes: SpanAttributes | undefined) => {
   const out: Record<string, string | number | boolean | string[]> = {};
   if (attributes)
-    for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
+    for (const [key, value] of Object.entries(attributes))
+      if (value !== undefined) out[key] = value;
   return out;
 };
 

@@ -7,11 +7,7 @@ export type SpanAttributes = Record<string, string | number | boolean | string[]
 
 /** The stages of the request pipeline that get a span of their own. */
 export type PipelineStage =
-  | 'read operation'
-  | 'resolve caller'
-  | 'validate document'
-  | 'forward to SEEK'
-  | 'execute';
+  'read operation' | 'resolve caller' | 'validate document' | 'forward to SEEK' | 'execute';
 
 /** The span of one /graphql request: stages are its children, outbound calls theirs. */
 export interface RequestTrace {
