@@ -15,7 +15,11 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import {
+  ExportResultCode,
+  W3CTraceContextPropagator,
+  type ExportResult,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -85,7 +89,9 @@ const samplerOf = (name: TracesSamplerName, ratio: number): Sampler => {
 const countingExporter = (inner: SpanExporter, metrics: Metrics): SpanExporter => ({
   export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
     inner.export(spans, (result) => {
-      metrics.traceExports.inc({ result: result.code === 0 ? 'ok' : 'failed' });
+      metrics.traceExports.inc({
+        result: result.code === ExportResultCode.SUCCESS ? 'ok' : 'failed',
+      });
       done(result);
     });
   },
