@@ -51,7 +51,13 @@ const SIMULATOR_MARKER = 'startSeekSimulator';
 // The secrets stores' SDKs stay in node_modules (the image has them): src/credentials requires
 // each at its first read, so a gateway that does not use a store never loads its SDK, and the
 // bundle does not carry ~4 MB of SDK code that most deployments never run.
-const LAZY_SDKS = ['@aws-sdk/client-secrets-manager', '@azure/identity', '@azure/keyvault-secrets'];
+// OpenTelemetry the same: src/observability/tracing requires it only when an OTLP endpoint is set.
+const LAZY_SDKS = [
+  '@aws-sdk/client-secrets-manager',
+  '@azure/identity',
+  '@azure/keyvault-secrets',
+  '@opentelemetry/*',
+];
 
 const filesUnder = (directory) =>
   readdirSync(directory).flatMap((name) => {
@@ -108,11 +114,11 @@ const bundle = async () => {
     );
   }
   const bundled = Object.keys(gateway.metafile.inputs).filter((input) =>
-    /node_modules\/(@aws-sdk|@azure|@smithy)\//.test(input),
+    /node_modules\/(@aws-sdk|@azure|@smithy|@opentelemetry)\//.test(input),
   );
   if (bundled.length > 0) {
     throw new Error(
-      `dist/gateway.js must require the stores' SDKs lazily, but holds ${bundled[0]}`,
+      `dist/gateway.js must require the stores' and OpenTelemetry's SDKs lazily, but holds ${bundled[0]}`,
     );
   }
   asciiOnly('dist/gateway.js');

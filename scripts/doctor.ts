@@ -300,6 +300,7 @@ const checkBrowserToken = async (context: Context, tokens: Tokens): Promise<Outc
         operationName: 'DoctorSelf',
       }),
       timeoutMs: config.seek.timeoutMs,
+      target: 'graphql',
     });
     const parsed = selfSchema.safeParse(JSON.parse(answer.body.toString('utf8')));
     const hirer = parsed.success ? parsed.data.data.self?.hirer : undefined;
@@ -395,6 +396,7 @@ const checkClock = async (context: Context): Promise<Outcome> => {
       headers: { 'content-type': 'application/json', 'user-agent': config.userAgent },
       body: JSON.stringify({ query: '{ __typename }' }),
       timeoutMs: config.seek.timeoutMs,
+      target: 'graphql',
     });
     date = answer.headers.date;
   } catch (error) {
@@ -548,6 +550,8 @@ const main = async () => {
     metrics: createMetrics(),
     clock: systemClock,
     http: createHttpClient({ connectionsPerOrigin: 4, proxy: config.network.proxy }),
+    // The doctor's checks are not traced: it is a one-off run, not a service.
+    tracing: undefined,
     closers: [],
   };
   const context: Context = { config, embedded, shared, logger, hirerId: hirer.data };

@@ -23,6 +23,7 @@ import { createEntry } from './http/entry';
 import { describeError, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestRecorder } from './observability/requestLog';
+import { startTracing, type Tracing } from './observability/tracing';
 import { createPipeline } from './pipeline';
 import { createDocuments } from './pipeline/documents';
 import { createQueryLimits } from './pipeline/limits';
@@ -63,6 +64,11 @@ export interface GatewayDeps {
   schemaAttempts?: number;
   /** Headers Apollo Sandbox starts with. */
   sandboxHeaders?: Record<string, string>;
+  /**
+   * Tracing already started (main.ts starts it first, so every log line can carry the trace
+   * id); stopped with the gateway. @default started from config.tracing (none without an endpoint)
+   */
+  tracing?: Tracing;
 }
 
 export interface Gateway {
@@ -112,6 +118,8 @@ export interface Shared {
   metrics: Metrics;
   clock: Clock;
   http: HttpClient;
+  /** Present only with tracing on. */
+  tracing: Tracing | undefined;
   closers: Closer[];
 }
 
@@ -348,8 +356,9 @@ const buildHttp = async (
       });
     },
     body: { maxBytes: config.http.maxBodyBytes, timeoutMs: config.http.bodyTimeoutMs },
-    record: createRequestRecorder({ logger, metrics }),
+    record: createRequestRecorder({ logger, metrics, traceIdOf: shared.tracing?.activeTraceId }),
     logger,
+    tracing: shared.tracing,
   });
   const expressApp = createHttpApp({
     apollo,
@@ -383,14 +392,20 @@ const buildHttp = async (
  * later part fails to start.
  */
 export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
+  const metrics = deps.metrics ?? createMetrics();
+  const { proxy } = deps.config.network;
+  const tracing = deps.tracing ?? startTracing(deps.config.tracing, { proxy, metrics });
   const shared: Shared = {
     config: deps.config,
     logger: deps.logger,
-    metrics: deps.metrics ?? createMetrics(),
+    metrics,
     clock: deps.clock ?? systemClock,
-    http: createHttpClient({ proxy: deps.config.network.proxy }),
+    http: createHttpClient({ proxy, tracing }),
+    tracing,
     closers: [],
   };
+  // Closed last: the spans of everything else's closing go out too, within the SDK's bound.
+  if (tracing) shared.closers.push(() => tracing.shutdown());
   shared.closers.push(() => shared.http.close());
   const closeAll = async () => {
     for (const close of [...shared.closers].reverse()) {

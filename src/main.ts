@@ -16,6 +16,8 @@ import {
   shownUrl,
   type Logger,
 } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { startTracing, type Tracing } from './observability/tracing';
 import { SchemaLoadError } from './seek/schemaSource';
 
 /** A start-up failure whose message is the one line the operator reads: what to fix. */
@@ -142,7 +144,11 @@ interface Running {
 /** Set at SIGTERM / SIGINT: `/ready` answers `draining` from then on. */
 let draining = false;
 
-const start = async (loaded: Config, logger: Logger): Promise<Running> => {
+const start = async (
+  loaded: Config,
+  logger: Logger,
+  observability: { metrics: ReturnType<typeof createMetrics>; tracing: Tracing | undefined },
+): Promise<Running> => {
   let config = loaded;
   let embedded: EmbeddedDefault | undefined;
   if (config.embeddedSimulator) {
@@ -155,6 +161,8 @@ const start = async (loaded: Config, logger: Logger): Promise<Running> => {
     config,
     logger,
     sandboxHeaders: embedded?.sandboxHeaders,
+    metrics: observability.metrics,
+    tracing: observability.tracing,
   });
   await checkPartnerToken(gateway, logger);
   const listener = drainAware(gateway.app, () => draining);
@@ -180,12 +188,15 @@ const main = async () => {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  // Tracing first (only with an OTLP endpoint), so every log line can carry the trace id.
+  const metrics = createMetrics();
+  const tracing = startTracing(config.tracing, { proxy: config.network.proxy, metrics });
+  const logger = createLogger({ level: config.logLevel, traceIdOf: tracing?.activeTraceId });
   let running: Running;
   try {
     // Nothing else may be pending during a retry backoff: this keeps Node up until start-up
     // has succeeded or failed, so a failure always ends with a message and a non-zero exit.
-    running = await keepAliveUntil(start(config, logger));
+    running = await keepAliveUntil(start(config, logger, { metrics, tracing }));
   } catch (error) {
     const message = startupFailureMessage(error, config);
     // The log gets the detail (a stack, for the unexpected); stderr gets one line, no stack.

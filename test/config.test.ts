@@ -64,6 +64,7 @@ describe('configuration defaults', () => {
         metrics: { port: 9464, portSet: false },
         proxy: { httpsProxy: undefined, httpProxy: undefined, noProxy: '' },
       },
+      tracing: { traces: undefined },
       tokenCache: { encryptionKey: undefined, expiryBufferSeconds: 60 },
       serviceKeys: [],
       auth: {
@@ -123,6 +124,7 @@ describe('configuration defaults', () => {
       http: true,
       graphql: true,
       network: true,
+      tracing: true,
       userAgent: true,
       logLevel: true,
     };

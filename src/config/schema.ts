@@ -12,6 +12,7 @@ import { seekGroup } from './groups/seek';
 import { serverGroup } from './groups/server';
 import { serviceKeysGroup } from './groups/serviceKeys';
 import { tokenCacheGroup } from './groups/tokenCache';
+import { tracingGroup } from './groups/tracing';
 
 /**
  * One schema per group; each reads its own variables from the environment object (a rule
@@ -32,6 +33,7 @@ const groups = {
   graphql: graphqlGroup,
   logging: loggingGroup,
   network: networkGroup,
+  tracing: tracingGroup,
 };
 
 /** Every environment variable the configuration reads. */
@@ -62,6 +64,8 @@ export const configSchema = z
     graphql: rest.graphql,
     /** The metrics listener (METRICS_PORT) and the outbound proxy. */
     network: rest.network,
+    /** OpenTelemetry (OTEL_*): where spans go, or undefined for no tracing. */
+    tracing: rest.tracing,
     userAgent: server.userAgent,
     logLevel: logging.level,
   }));

@@ -47,8 +47,30 @@ export const createMetrics = () => {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const seekSeconds = new Histogram({
+    name: 'gateway_seek_request_duration_seconds',
+    help: 'Each HTTP call of a client operation to SEEK GraphQL (retries apart), by operation type (query, mutation) and outcome (ok, rejected: 4xx, failed: 5xx, timeout, unreachable)',
+    labelNames: ['operation_type', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const requestsRefused = new Counter({
+    name: 'gateway_requests_refused_total',
+    help: 'GraphQL requests answered with errors, once per distinct error code, by code and caller kind (codes outside the known set count as OTHER)',
+    labelNames: ['code', 'caller'] as const,
+    registers: [registry],
+  });
+  const traceExports = new Counter({
+    name: 'gateway_trace_exports_total',
+    help: 'Span batches sent to the OTLP collector, by result (ok, failed); only with tracing on',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    seekSeconds,
+    requestsRefused,
+    traceExports,
     requestSeconds,
     upstreamSeconds,
     tokenCache,

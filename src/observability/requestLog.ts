@@ -1,10 +1,15 @@
 import pino from 'pino';
 
-import type { Logger } from './logger';
+import { ErrorCode } from '../errors';
+import { traceIdMixin, type Logger } from './logger';
 import type { Metrics } from './metrics';
 
 export interface RequestRecord {
   requestId: string;
+  /** The caller's own X-Request-Id, when it sent a well-formed one. */
+  clientRequestId: string | undefined;
+  /** The fresh X-Request-Id of each call to SEEK this request made, in order. */
+  seekRequestIds: readonly string[] | undefined;
   method: string;
   /** The caller's kind, or `unknown` when the request was refused before it was resolved. */
   callerKind: string;
@@ -20,8 +25,31 @@ export interface RequestRecord {
   errorCodes?: string[];
 }
 
-/** One JSON log line and one histogram sample per GraphQL request, whatever its outcome. */
-export const createRequestRecorder = (options: { logger: Logger; metrics: Metrics }) => {
+/**
+ * The codes `gateway_requests_refused_total` is labelled with: the gateway's own and the ones
+ * SEEK is known to send; any other code (SEEK's, passed through) counts as OTHER, so the label
+ * cannot grow with what an upstream writes.
+ */
+const COUNTED_CODES: ReadonlySet<string> = new Set<string>([
+  ...Object.values(ErrorCode),
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'INTERNAL_SERVER_ERROR',
+  'UNKNOWN',
+]);
+const countedCode = (code: string) => (COUNTED_CODES.has(code) ? code : 'OTHER');
+
+/**
+ * One JSON log line, one histogram sample and, for an answer with errors, one count per
+ * distinct error code per GraphQL request, whatever its outcome.
+ */
+export const createRequestRecorder = (options: {
+  logger: Logger;
+  metrics: Metrics;
+  /** The active trace id, written on the line when tracing is on. */
+  traceIdOf?: () => string | undefined;
+}) => {
   const { metrics } = options;
   // The request line is built here from known fields only (ids, kinds, names, statuses, times),
   // never from headers or variables, so it skips the redaction pass the general logger runs
@@ -32,9 +60,14 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
       base: { service: 'seek-gateway' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      ...(options.traceIdOf ? { mixin: traceIdMixin(options.traceIdOf) } : {}),
     },
     (options.logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym],
   );
+  const countRefused = (codes: readonly string[], caller: string) => {
+    const counted = codes.length === 1 ? codes : new Set(codes);
+    for (const code of counted) metrics.requestsRefused.inc({ code: countedCode(code), caller });
+  };
   return (record: RequestRecord) => {
     metrics.requestSeconds.observe(
       {
@@ -44,9 +77,12 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
       },
       record.durationMs / 1_000,
     );
+    if (record.errorCodes) countRefused(record.errorCodes, record.callerKind);
     logger.info(
       {
         requestId: record.requestId,
+        clientRequestId: record.clientRequestId,
+        seekRequestIds: record.seekRequestIds,
         method: record.method,
         caller: record.callerKind,
         operationName: loggableName(record.operationName),
@@ -67,5 +103,5 @@ export type RequestRecorder = ReturnType<typeof createRequestRecorder>;
 
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 /** Operation names come from the caller: only a GraphQL name is logged, nothing else. */
-const loggableName = (name: string | null | undefined) =>
+export const loggableName = (name: string | null | undefined) =>
   name && GRAPHQL_NAME.test(name) ? name : undefined;

@@ -30,7 +30,7 @@ const send = (
   const headers: Record<string, string> = {
     'content-type': contentType,
     'content-length': String(Buffer.byteLength(body)),
-    'x-request-id': state.requestId,
+    'x-request-id': state.clientRequestId ?? state.requestId,
     'cache-control': 'no-store',
   };
   if (extraHeaders) for (const [name, value] of Object.entries(extraHeaders)) headers[name] = value;

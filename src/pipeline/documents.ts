@@ -19,6 +19,7 @@ import {
 import { LRUCache } from 'lru-cache';
 
 import { ErrorCode, GatewayError, GatewayErrors } from '../errors';
+import type { RequestTrace } from '../observability/tracing';
 import { classifyOperation, type OperationRoute } from './route';
 
 /** What the pipeline keeps of one operation of a valid document. */
@@ -184,8 +185,15 @@ export const createDocuments = (options: DocumentsOptions) => {
     return { valid: true, operations };
   };
 
-  /** The document's verdict for this schema, from the cache when it has been seen. */
-  const prepare = (schema: GraphQLSchema, source: string): PreparedDocument => {
+  /**
+   * The document's verdict for this schema, from the cache when it has been seen. Parsing and
+   * validating (a cache miss) is the request's `validate document` span when it is traced.
+   */
+  const prepare = (
+    schema: GraphQLSchema,
+    source: string,
+    trace?: RequestTrace,
+  ): PreparedDocument => {
     if (schema !== cachedFor) {
       // A new schema version: every verdict is judged again.
       cache = newCache();
@@ -197,7 +205,9 @@ export const createDocuments = (options: DocumentsOptions) => {
         : `#${createHash('sha256').update(source).digest('base64url')}`;
     let prepared = cache.get(key);
     if (prepared === undefined) {
-      prepared = prepareUncached(schema, source);
+      prepared = trace
+        ? trace.stage('validate document', () => prepareUncached(schema, source))
+        : prepareUncached(schema, source);
       cache.set(key, prepared);
     }
     return prepared;

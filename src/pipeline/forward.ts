@@ -40,7 +40,8 @@ export const forwardRequestOf = (state: RequestState, fields: ForwardFields): Fo
     variables: fields.variables,
     isMutation: fields.isMutation,
     caller,
-    requestId: state.requestId,
+    // Each call to SEEK gets a fresh X-Request-Id (the forwarder makes it), kept here for the log.
+    seekRequestIds: (state.seekRequestIds ??= []),
     sessionId: forwardableHeader(state.req.headers, 'x-session-id'),
     acceptLanguage: forwardableHeader(state.req.headers, 'accept-language'),
   };

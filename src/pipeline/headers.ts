@@ -20,3 +20,15 @@ export const forwardableHeader = (
     ? value
     : undefined;
 };
+
+/** The contract's shape of a caller's X-Request-Id: 1-128 of `[A-Za-z0-9._:-]`. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The caller's X-Request-Id, when well formed: echoed in the answer and logged as
+ * clientRequestId. Anything else is ignored (the answer then carries the gateway's own id).
+ */
+export const clientRequestIdOf = (headers: IncomingHttpHeaders): string | undefined => {
+  const value = headers['x-request-id'];
+  return typeof value === 'string' && CLIENT_REQUEST_ID.test(value) ? value : undefined;
+};

@@ -6,13 +6,14 @@ import { OperationTypeNode, type FormattedExecutionResult, type GraphQLSchema } 
 import type { CallerResolver } from '../callers/resolveCaller';
 import { ErrorCode, GatewayError, GatewayErrors, isGatewayError } from '../errors';
 import { describeError, type Logger } from '../observability/logger';
-import type { RequestRecorder } from '../observability/requestLog';
+import type { RequestRecord, RequestRecorder } from '../observability/requestLog';
+import type { Tracing } from '../observability/tracing';
 import { isWholeUnauthenticated, type Forwarder } from '../seek/forwarder';
 import { writeErrors, writeExecutionResult, writeSeekAnswer } from './answer';
 import type { BodyLimits } from './body';
 import type { Documents } from './documents';
 import { forwardRequestOf } from './forward';
-import { singleHeader } from './headers';
+import { clientRequestIdOf, singleHeader } from './headers';
 import { negotiateMediaType } from './negotiate';
 import { readOperationRequest } from './operationRequest';
 import type { PersistedQueries } from './persistedQueries';
@@ -53,6 +54,8 @@ export interface PipelineOptions {
   body: BodyLimits;
   record: RequestRecorder;
   logger: Logger;
+  /** Spans for each request and its stages; undefined (no tracing, no cost) without an endpoint. */
+  tracing?: Tracing;
 }
 
 /**
@@ -70,24 +73,35 @@ export interface PipelineOptions {
  *     executed by Apollo Server                 route.ts, ExecuteStage
  *   7 the call to SEEK: one request builder   forward.ts, seek/forwarder.ts
  *   8 the answer: one writer                 answer.ts, negotiate.ts
- *   9 one log line and metrics               recordRequest
+ *   9 one log line, metrics and the span     recordRequest
+ *
+ * With tracing on, the request is a server span and stages 3, 4 (a user JWT's verification), 5
+ * (validation, on a cache miss), 7 and execution are its children, each written once, here or in
+ * the stage's own module; every outbound call made inside is a client span under its stage.
+ * With tracing off, each of those places checks `trace` once and does nothing more.
  *
  * The fast lane is not a second copy of these rules: it is stage 6 choosing "forward the
  * validated operation" instead of execution, as Apollo's responseForOperation does.
  */
 export const createPipeline = (options: PipelineOptions) => {
-  const { logger } = options;
+  const { logger, tracing } = options;
 
   const beginRequest = (req: IncomingMessage, res: ServerResponse): RequestState => {
-    // Always ours, fresh per request: a caller's X-Request-Id is not trusted to be unique. The
-    // one writer sends it (and Cache-Control) with the answer's other headers.
+    // Always ours, fresh per request: a caller's X-Request-Id is not trusted to be unique, so it
+    // is echoed and logged beside ours, never used as ours. The one writer sends the header (and
+    // Cache-Control) with the answer's other headers.
     const requestId = randomUUID();
+    const clientRequestId = clientRequestIdOf(req.headers);
+    const method = req.method ?? 'GET';
     return {
       req,
       res,
       requestId,
+      clientRequestId,
+      seekRequestIds: undefined,
+      trace: tracing ? tracing.startRequest(method, req.headers) : undefined,
       started: performance.now(),
-      method: req.method ?? 'GET',
+      method,
       mediaType: 'application/json',
       operationRead: false,
       caller: undefined,
@@ -102,9 +116,11 @@ export const createPipeline = (options: PipelineOptions) => {
   };
 
   const run = async (state: RequestState) => {
-    const { req } = state;
+    const { req, trace } = state;
     state.mediaType = negotiateMediaType(singleHeader(req.headers, 'accept'));
-    const request = await readOperationRequest(req, options.body);
+    const request = await (trace
+      ? trace.stage('read operation', () => readOperationRequest(req, options.body))
+      : readOperationRequest(req, options.body));
     // From here on the request is a GraphQL request: answers take the negotiated media type.
     state.operationRead = true;
     state.operationName = request.operationName;
@@ -112,13 +128,18 @@ export const createPipeline = (options: PipelineOptions) => {
     const authorization = singleHeader(req.headers, 'authorization');
     const decided = options.callers.resolveSync(authorization);
     // A token claiming our issuer is verified once, without deciding its kind again.
-    state.caller = 'verify' in decided ? await options.callers.verifyUser(decided.verify) : decided;
+    state.caller =
+      'verify' in decided
+        ? await (trace
+            ? trace.stage('resolve caller', () => options.callers.verifyUser(decided.verify))
+            : options.callers.verifyUser(decided.verify))
+        : decided;
 
     const schema = options.currentSchema();
     if (!schema)
       throw new GatewayError(ErrorCode.SeekUnavailable, "SEEK's schema is not loaded yet");
     const { query, register } = options.persistedQueries.documentOf(request);
-    const prepared = options.documents.prepare(schema, query);
+    const prepared = options.documents.prepare(schema, query, trace);
     if (!prepared.valid) throw new GatewayErrors(prepared.errors);
     register?.();
     const operation = options.documents.selectOperation(prepared, request.operationName);
@@ -142,18 +163,23 @@ export const createPipeline = (options: PipelineOptions) => {
         isMutation: operation.type === OperationTypeNode.MUTATION,
       });
       state.route = 'forward';
-      const forwarded = await options.forwarder.forward(forward);
+      const forwarded = await (trace
+        ? trace.stage('forward to SEEK', () => options.forwarder.forward(forward))
+        : options.forwarder.forward(forward));
       writeSeekAnswer(state, forwarded);
       if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result))
         options.onBrowserTokenRefused?.(forward.caller.accessToken);
       return;
     }
     state.route = 'execute';
-    const executed = await options.execute(state, {
+    const executionRequest: ExecutionRequest = {
       query,
       operationName: request.operationName,
       variables: request.variables,
-    });
+    };
+    const executed = await (trace
+      ? trace.stage('execute', () => options.execute(state, executionRequest))
+      : options.execute(state, executionRequest));
     writeExecutionResult(state, executed);
   };
 
@@ -174,8 +200,10 @@ export const createPipeline = (options: PipelineOptions) => {
   };
 
   const recordRequest = (state: RequestState) => {
-    options.record({
+    const record: RequestRecord = {
       requestId: state.requestId,
+      clientRequestId: state.clientRequestId,
+      seekRequestIds: state.seekRequestIds,
       method: state.method,
       callerKind: state.caller?.kind ?? 'unknown',
       operationName: state.operationName,
@@ -186,12 +214,12 @@ export const createPipeline = (options: PipelineOptions) => {
       durationMs: performance.now() - state.started,
       route: state.route,
       errorCodes: state.errorCodes,
-    });
+    };
+    options.record(record);
+    state.trace?.end(record);
   };
 
-  /** The node:http handler of /graphql (after CORS, for requests from browsers). */
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const state = beginRequest(req, res);
+  const serve = async (state: RequestState): Promise<void> => {
     try {
       await run(state);
     } catch (error) {
@@ -202,6 +230,13 @@ export const createPipeline = (options: PipelineOptions) => {
     } catch (error) {
       logger.error({ requestId: state.requestId, err: describeError(error) }, 'request log failed');
     }
+  };
+
+  /** The node:http handler of /graphql (after CORS, for requests from browsers). */
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const state = beginRequest(req, res);
+    // With tracing on, the whole request runs with its span active (log lines get its trace id).
+    return state.trace ? state.trace.run(() => serve(state)) : serve(state);
   };
 
   return { handle };

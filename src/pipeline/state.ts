@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Caller } from '../callers/caller';
+import type { RequestTrace } from '../observability/tracing';
 import type { ResponseMediaType } from './negotiate';
 
 /** How a request was answered: sent to SEEK as it is, run by the gateway, or never run. */
@@ -12,6 +13,12 @@ export interface RequestState {
   readonly res: ServerResponse;
   /** The gateway's own id: response header, log line, error bodies. */
   readonly requestId: string;
+  /** The caller's X-Request-Id when well formed (echoed in the answer, logged beside ours). */
+  readonly clientRequestId: string | undefined;
+  /** The fresh X-Request-Id of each call to SEEK, in order (undefined until the first). */
+  seekRequestIds: string[] | undefined;
+  /** The request's span, only with tracing on. */
+  readonly trace: RequestTrace | undefined;
   readonly started: number;
   readonly method: string;
   /** The answer's media type, from the Accept header (JSON until negotiated). */

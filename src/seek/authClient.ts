@@ -52,6 +52,7 @@ export const createAuthClient = (options: AuthClientOptions) => {
           grant_type: 'client_credentials',
         }),
         timeoutMs,
+        target: 'auth',
       });
       status = String(response.status);
       if (response.status === 401 || response.status === 403) {

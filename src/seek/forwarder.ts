@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type { Caller } from '../callers/caller';
 import { sleep } from '../clock';
 import { ErrorCode, GatewayError } from '../errors';
@@ -18,8 +20,11 @@ export interface ForwardRequest {
   isMutation: boolean;
   /** Only callers SEEK may see: the pipeline refuses users and anonymous callers before. */
   caller: Extract<Caller, { kind: 'service' } | { kind: 'seek-token' }>;
-  /** Fresh UUID per client request: X-Request-Id to SEEK and the request id in our logs. */
-  requestId: string;
+  /**
+   * Each call to SEEK (a retry too) gets a fresh UUID as its X-Request-Id, appended here so the
+   * request's log line lists them beside the gateway's and the caller's ids.
+   */
+  seekRequestIds: string[];
   /** The caller's X-Session-Id and Accept-Language, passed on only when the caller sent them. */
   sessionId: string | undefined;
   acceptLanguage: string | undefined;
@@ -105,6 +110,10 @@ const retryAfterMs = (response: UpstreamResponse): number => {
   return Number.isNaN(date) ? RETRY_BACKOFF_MS : Math.max(0, date - Date.now());
 };
 
+/** The outcome label of one call to SEEK: a bounded set, whatever SEEK answers. */
+const seekOutcomeOf = (status: number) =>
+  status < 400 ? 'ok' : status < 500 && status !== 429 ? 'rejected' : 'failed';
+
 /**
  * The body SEEK gets. JSON.parse takes variables nested deeper than JSON.stringify can write
  * back (it recurses): such a request is the caller's error, not ours.
@@ -139,27 +148,36 @@ export const createForwarder = (options: ForwarderOptions) => {
       'content-type': 'application/json',
       accept: 'application/json',
       'user-agent': options.userAgent,
-      'x-request-id': request.requestId,
+      'x-request-id': randomUUID(),
     };
+    request.seekRequestIds.push(headers['x-request-id'] as string);
     if (request.sessionId) headers['x-session-id'] = request.sessionId;
     if (request.acceptLanguage) headers['accept-language'] = request.acceptLanguage;
     const started = performance.now();
     let status = 'error';
+    let outcome = 'unreachable';
     try {
       const response = await http.post(options.apiUrl, {
         headers,
         body,
         timeoutMs: options.timeoutMs,
+        target: 'graphql',
       });
       status = String(response.status);
+      outcome = seekOutcomeOf(response.status);
       return response;
     } catch (error) {
-      if (error instanceof UpstreamFailure) status = error.kind;
+      if (error instanceof UpstreamFailure) {
+        status = error.kind;
+        if (error.kind === 'timeout') outcome = 'timeout';
+      }
       throw error;
     } finally {
-      metrics.upstreamSeconds.observe(
-        { target: 'graphql', status },
-        (performance.now() - started) / 1_000,
+      const seconds = (performance.now() - started) / 1_000;
+      metrics.upstreamSeconds.observe({ target: 'graphql', status }, seconds);
+      metrics.seekSeconds.observe(
+        { operation_type: request.isMutation ? 'mutation' : 'query', outcome },
+        seconds,
       );
     }
   };

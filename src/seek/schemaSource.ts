@@ -61,6 +61,7 @@ export const introspectSeekSchema = async (options: IntrospectOptions): Promise<
       headers,
       body: JSON.stringify({ query: INTROSPECTION_QUERY, operationName: 'IntrospectionQuery' }),
       timeoutMs: options.timeoutMs,
+      target: 'schema',
     });
     let parsed: { data?: IntrospectionQuery; errors?: Array<{ extensions?: { code?: string } }> };
     try {

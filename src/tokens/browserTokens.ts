@@ -63,6 +63,7 @@ export const createBrowserTokenService = (options: BrowserTokenServiceOptions) =
         },
         body: JSON.stringify(request),
         timeoutMs: options.timeoutMs,
+        target: 'browser_token',
       });
       status = String(response.status);
       return response;

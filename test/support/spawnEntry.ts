@@ -75,26 +75,34 @@ export const runEntry = (
 export const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
 
 /**
- * Writes a preload (`nodeArgs: ['--require', file]`) that records every require of an AWS or
- * Azure SDK module and prints them on stderr at exit, as `SDKS ["@aws-sdk/…", …]`.
+ * Writes a preload (`nodeArgs: ['--require', file]`) that records every require whose name
+ * matches `pattern` (a RegExp source) and prints them on stderr at exit, as `MODULES [...]`.
  */
-export const writeSdkProbe = (file: string) => {
+export const writeModuleProbe = (file: string, pattern: string) => {
   writeFileSync(
     file,
     [
       "const Module = require('node:module');",
       'const load = Module._load;',
       'const seen = new Set();',
+      `const pattern = new RegExp(${JSON.stringify(pattern)});`,
       'Module._load = function (request, ...rest) {',
-      '  if (/^@(aws-sdk|azure|smithy)\\//.test(request)) seen.add(request);',
+      '  if (pattern.test(request)) seen.add(request);',
       '  return load.call(this, request, ...rest);',
       '};',
-      "process.on('exit', () => process.stderr.write(`SDKS ${JSON.stringify([...seen])}\\n`));",
+      "process.on('exit', () => process.stderr.write(`MODULES ${JSON.stringify([...seen])}\\n`));",
     ].join('\n'),
   );
   return file;
 };
 
+/** The modules a process started with writeModuleProbe's preload required. */
+export const modulesLoaded = (stderr: string): string[] =>
+  JSON.parse(/^MODULES (.*)$/m.exec(stderr)?.[1] ?? 'null') as string[];
+
+/** writeModuleProbe for the AWS and Azure SDKs. */
+export const writeSdkProbe = (file: string) =>
+  writeModuleProbe(file, '^@(aws-sdk|azure|smithy)\\/');
+
 /** The SDK modules a process started with writeSdkProbe's preload required. */
-export const sdksLoaded = (stderr: string): string[] =>
-  JSON.parse(/^SDKS (.*)$/m.exec(stderr)?.[1] ?? 'null') as string[];
+export const sdksLoaded = modulesLoaded;
