@@ -4,9 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 
-import { buildSchema } from 'graphql';
+import { buildSchema, printSchema } from 'graphql';
 
 import { cacheKeyPrefix } from '../src/app';
+import { loadConfig } from '../src/config';
 import { createApqStore } from '../src/documents/apqStore';
 import { ManifestError, parseManifest } from '../src/documents/manifest';
 import { createTrustedDocuments } from '../src/documents/trustedDocuments';
@@ -15,6 +16,7 @@ import { createMetrics } from '../src/observability/metrics';
 import { createDocuments } from '../src/pipeline/documents';
 import { createPersistedQueries } from '../src/pipeline/persistedQueries';
 import type { SeekSimulator } from '../src/seek/simulator';
+import { schemaForRevision } from '../src/seek/simulator/executableSchema';
 import { disabledSharedStore } from '../src/tokens/cache/sharedStore';
 import { startEntries, type Entries } from './support/entries';
 import {
@@ -60,6 +62,26 @@ const metricValue = async (gw: TestGateway, name: string, labels: Record<string,
 
 const codeOf = (body: unknown) =>
   (body as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code;
+
+describe('configuration', () => {
+  it('refuses PERSISTED_DOCUMENTS_REQUIRED without a manifest, and unknown caller kinds', () => {
+    expect(() => loadConfig({ PERSISTED_DOCUMENTS_REQUIRED: 'browser' })).toThrow(
+      /PERSISTED_DOCUMENTS_REQUIRED: needs PERSISTED_DOCUMENTS_FILE/,
+    );
+    expect(() =>
+      loadConfig({
+        PERSISTED_DOCUMENTS_FILE: 'm.json',
+        PERSISTED_DOCUMENTS_REQUIRED: 'browser,robot',
+      }),
+    ).toThrow(/"robot" is not a caller kind: use service, user, browser/);
+    expect(
+      loadConfig({
+        PERSISTED_DOCUMENTS_FILE: 'm.json',
+        PERSISTED_DOCUMENTS_REQUIRED: 'browser, user',
+      }).documents.required,
+    ).toEqual(new Set(['browser', 'user']));
+  });
+});
 
 describe('the manifest', () => {
   it('reads both formats and checks ids against their documents', () => {
@@ -456,6 +478,40 @@ describe('reloading the manifest', () => {
       expect(line).toContain('Broken');
       expect((await byId('hirerName')).status).toBe(200);
       expect((await byId('version')).status).toBe(200);
+    } finally {
+      await entries.close();
+      await gw.stop();
+      await simulator.close();
+    }
+  });
+});
+
+describe('a schema change', () => {
+  it('judges every trusted document again; one that no longer validates answers why', async () => {
+    const simulator = await startSimulator({ clientId: uniqueClientId('documents-schema') });
+    const schemaFile = writeManifest(printSchema(schemaForRevision(2)), 'seek.graphql');
+    const revision = { name: 'Revision', body: 'query Revision { schemaRevision }' };
+    const gw = await startGateway(simulator, {
+      SEEK_SCHEMA_FILE: schemaFile,
+      PERSISTED_DOCUMENTS_FILE: writeManifest(apolloManifest([TRUSTED.version, revision])),
+    });
+    const entries = await startEntries(gw, simulator);
+    const byId = (body: string) =>
+      entries.send('post', { documentId: sha256Hex(body), headers: SERVICE });
+    try {
+      // SEEK's schema loses the field the document asks for.
+      writeFileSync(schemaFile, printSchema(schemaForRevision(1)));
+      await gw.gateway.schema.poll();
+      const stale = await byId(revision.body);
+      expect({ status: stale.status, code: codeOf(stale.body), upstream: stale.upstream }).toEqual({
+        status: 200,
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        upstream: 0,
+      });
+      expect(gw.logs.lines.find((line) => line.includes('no longer validate'))).toContain(
+        'Revision',
+      );
+      expect((await byId(TRUSTED.version.body)).status).toBe(200);
     } finally {
       await entries.close();
       await gw.stop();
