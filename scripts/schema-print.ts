@@ -65,8 +65,8 @@ const fromEmbeddedSimulator = async (config: Config, logger: Logger) => {
   return embedded.embeddedSeekSchema(config, logger);
 };
 
-/** SEEK's schema, and a description of where it came from for the file's header. */
-const seekSchemaFor = async (
+/** SEEK's schema, and a description of where it came from for the file's header (documents:check too). */
+export const seekSchemaFor = async (
   config: Config,
   logger: Logger,
 ): Promise<{ schema: GraphQLSchema; source: string }> => {

@@ -28,6 +28,8 @@ import { createPipeline } from './pipeline';
 import { createDocuments } from './pipeline/documents';
 import { createQueryLimits } from './pipeline/limits';
 import { createPersistedQueries } from './pipeline/persistedQueries';
+import { createApqStore } from './documents/apqStore';
+import { createTrustedDocuments, type TrustedDocuments } from './documents/trustedDocuments';
 import { createAuthClient } from './seek/authClient';
 import { createForwarder, type Forwarder } from './seek/forwarder';
 import { createHttpClient, type HttpClient } from './seek/httpClient';
@@ -87,6 +89,8 @@ export interface Gateway {
   schema: SchemaManager;
   sharedStore: SharedStore;
   metrics: Metrics;
+  /** The manifest of trusted documents (PERSISTED_DOCUMENTS_FILE): reload() on SIGHUP. */
+  trustedDocuments: TrustedDocuments | undefined;
   /** Stops polling, Apollo Server, Redis and the SEEK connection pool. Idempotent. */
   stop(): Promise<void>;
 }
@@ -296,6 +300,35 @@ const buildSeek = async (shared: Shared, tokens: Tokens, schemaAttempts: number)
   return { forwarder, schemas };
 };
 
+/**
+ * The manifest of trusted documents, when PERSISTED_DOCUMENTS_FILE is set: judged against the
+ * schema now (a bad document stops the start, named), again on every schema change, and
+ * re-read when the file changes (SIGHUP too, in main.ts).
+ */
+const buildTrustedDocuments = (
+  shared: Shared,
+  schemas: SchemaManager,
+  prepare: Parameters<typeof createTrustedDocuments>[0]['prepare'],
+): TrustedDocuments | undefined => {
+  const file = shared.config.documents.file;
+  if (!file) return undefined;
+  const trusted = createTrustedDocuments({
+    file,
+    prepare,
+    currentSchema: () => schemas.current()?.api,
+    logger: shared.logger,
+    metrics: shared.metrics,
+  });
+  trusted.load();
+  const unsubscribe = schemas.onChange((version) => trusted.schemaChanged(version.api));
+  trusted.watch();
+  shared.closers.push(() => {
+    unsubscribe();
+    trusted.close();
+  });
+  return trusted;
+};
+
 /** HTTP: Apollo Server (execution, Sandbox), the one pipeline, probes and the entry. */
 const buildHttp = async (
   shared: Shared,
@@ -317,6 +350,14 @@ const buildHttp = async (
   shared.closers.push(() => apollo.stop());
 
   const limits = createQueryLimits(config.graphql);
+  const documents = createDocuments({
+    parse: limits.parse,
+    limitRules: limits.validationRules,
+    introspection: config.graphql.introspection,
+    localRootFields: LOCAL_ROOT_FIELDS,
+    hideSuggestions: config.environment === 'production',
+  });
+  const trustedDocuments = buildTrustedDocuments(shared, seek.schemas, documents.prepareUncached);
   const pipeline = createPipeline({
     currentSchema: () => seek.schemas.current()?.api,
     callers: createCallerResolver({
@@ -339,14 +380,19 @@ const buildHttp = async (
             }
           : undefined,
     }),
-    documents: createDocuments({
-      parse: limits.parse,
-      limitRules: limits.validationRules,
-      introspection: config.graphql.introspection,
-      localRootFields: LOCAL_ROOT_FIELDS,
-      hideSuggestions: config.environment === 'production',
+    documents,
+    persistedQueries: createPersistedQueries({
+      trusted: trustedDocuments,
+      apq: createApqStore({
+        store: tokens.store,
+        keyPrefix: tokens.keyPrefix,
+        ttlMs: config.documents.apq.ttlSeconds * 1_000,
+        maxEntries: config.documents.apq.maxEntries,
+        maxDocumentChars: config.documents.apq.maxDocumentChars,
+        metrics,
+      }),
+      required: config.documents.required,
     }),
-    persistedQueries: createPersistedQueries(),
     forwarder: seek.forwarder,
     execute: createApolloExecution(apollo, seek.forwarder),
     // A browser token SEEK refused is not handed out again: the next browserToken gets a new one.
@@ -382,7 +428,7 @@ const buildHttp = async (
     ide: config.graphql.ide !== 'off',
     logger,
   });
-  return { app, expressApp };
+  return { app, expressApp, trustedDocuments };
 };
 
 /**
@@ -419,7 +465,12 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
   try {
     const tokens = await buildTokens(shared, deps);
     const seek = await buildSeek(shared, tokens, deps.schemaAttempts ?? 5);
-    const { app, expressApp } = await buildHttp(shared, tokens, seek, deps.sandboxHeaders);
+    const { app, expressApp, trustedDocuments } = await buildHttp(
+      shared,
+      tokens,
+      seek,
+      deps.sandboxHeaders,
+    );
     let stopping: Promise<void> | undefined;
     return {
       app,
@@ -431,6 +482,7 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
       schema: seek.schemas,
       sharedStore: tokens.store,
       metrics: shared.metrics,
+      trustedDocuments,
       stop: () => (stopping ??= closeAll()),
     };
   } catch (error) {

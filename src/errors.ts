@@ -11,7 +11,7 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   /** An argument or a variable failed validation; SEEK was not asked. */
   BadUserInput: 'BAD_USER_INPUT',
-  /** Malformed HTTP request: body, parameters, CSRF prevention, persisted query hash. */
+  /** Malformed HTTP request: body, parameters, CSRF prevention, a hash or id that does not match its document. */
   BadRequest: 'BAD_REQUEST',
   /** The request body is larger than MAX_BODY_BYTES. */
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
@@ -31,6 +31,10 @@ export const ErrorCode = {
   OperationResolutionFailure: 'OPERATION_RESOLUTION_FAILURE',
   /** An automatic persisted query hash the gateway does not know yet: send the query with it. */
   PersistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
+  /** A document id the manifest (PERSISTED_DOCUMENTS_FILE) does not hold: nothing to register. */
+  PersistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** A free-form document from a caller PERSISTED_DOCUMENTS_REQUIRED holds to the manifest. */
+  PersistedQueryIdRequired: 'PERSISTED_QUERY_ID_REQUIRED',
   /** Too many browser-token exchanges for this user in the current window. */
   RateLimited: 'RATE_LIMITED',
   /** SEEK did not answer within SEEK_TIMEOUT_MS. */
@@ -66,6 +70,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   OPERATION_RESOLUTION_FAILURE: 400,
   // Apollo clients read this code from a 200 answer and retry with the full query.
   PERSISTED_QUERY_NOT_FOUND: 200,
+  // Not request errors: no retry with the document helps, whatever Accept says (as Apollo Router).
+  PERSISTED_QUERY_NOT_IN_LIST: 400,
+  PERSISTED_QUERY_ID_REQUIRED: 400,
   RATE_LIMITED: 429,
   SEEK_TIMEOUT: 504,
   SEEK_UNAVAILABLE: 502,

@@ -5,6 +5,7 @@ import { keepAliveUntil } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { CredentialsError, rejectedCredentialsAdvice } from './credentials';
 import type { EmbeddedDefault } from './dev/embedded';
+import { ManifestError } from './documents/manifest';
 import { loadEmbeddedDefault, NO_EMBEDDED_DEFAULT } from './embeddedEntry';
 import { ErrorCode, isGatewayError } from './errors';
 import { createMetricsListener } from './http/createHttpApp';
@@ -41,6 +42,8 @@ const startupFailureMessage = (error: unknown, config: Config): string => {
       config.credentials.source,
       shownUrl(config.seek.authUrl),
     );
+  // Its message names the file and every document that does not validate (id, name, why).
+  if (error instanceof ManifestError) return `PERSISTED_DOCUMENTS_FILE ${oneLine(error.message)}`;
   if (error instanceof SchemaLoadError) {
     // Its message names the variable to check (SEEK_SCHEMA_FILE, SEEK_API_URL, …); add the URL.
     return oneLine(error.message)
@@ -269,6 +272,14 @@ const main = async () => {
     });
     server.closeIdleConnections();
   };
+  // Re-reads the manifest of trusted documents; a bad one keeps the last good (and logs why).
+  process.on('SIGHUP', () => {
+    if (!gateway.trustedDocuments) {
+      logger.info('SIGHUP: no PERSISTED_DOCUMENTS_FILE to reload');
+      return;
+    }
+    gateway.trustedDocuments.reload('SIGHUP');
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 };

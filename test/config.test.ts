@@ -92,6 +92,11 @@ describe('configuration defaults', () => {
         maxCost: DEFAULT_GRAPHQL_MAX_COST,
         maxDirectives: DEFAULT_GRAPHQL_MAX_DIRECTIVES,
       },
+      documents: {
+        file: undefined,
+        required: new Set(),
+        apq: { ttlSeconds: 86_400, maxEntries: 5_000, maxDocumentChars: 8_192 },
+      },
       userAgent: `${packageJson.name}/${packageJson.version}`,
       logLevel: 'info',
     });
@@ -123,6 +128,7 @@ describe('configuration defaults', () => {
       browserTokens: true,
       http: true,
       graphql: true,
+      documents: true,
       network: true,
       tracing: true,
       userAgent: true,

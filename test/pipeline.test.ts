@@ -55,6 +55,7 @@ import {
   type TestGateway,
 } from './support/harness';
 import { BROWSER_TOKEN_MUTATION, algNoneJwt, expiredJwt } from './support/callers';
+import { apolloManifest, writeManifest } from './support/manifests';
 
 const SEEK_TIMEOUT_MS = 300;
 const HTTP_BODY_TIMEOUT_MS = 1_000;
@@ -206,7 +207,7 @@ interface Row {
   name: string;
   group: 'good' | 'malformed' | 'request-error' | 'hostile' | 'caller' | 'seek-failing';
   /** Which gateway answers (default main). */
-  gateway?: 'main' | 'noIntrospection' | 'seekDown';
+  gateway?: 'main' | 'noIntrospection' | 'seekDown' | 'safelisted';
   auth?: Cred;
   request: LogicalRequest;
   /** Entries the row runs on, when not all four, and why. */
@@ -396,6 +397,35 @@ const hiddenQuery = `{ self { partner { name } } } # ${HIDDEN}`;
 const noHiddenDocumentAtSeek = (result: EntryResult) =>
   expect(JSON.stringify(result.seekRequests)).not.toContain(HIDDEN);
 const LONG_NAME = `Op${'A'.repeat(1_000_000)}`;
+
+/**
+ * The safelisted gateway's manifest (PERSISTED_DOCUMENTS_REQUIRED=browser): browser-token
+ * callers may run these documents only, by id.
+ */
+const TRUSTED_SELF = 'query TrustedSelf { self { partner { name } hirer { name } } }';
+const SAFELISTED_MANIFEST = writeManifest(
+  apolloManifest([{ name: 'TrustedSelf', body: TRUSTED_SELF }]),
+);
+const NOT_IN_LIST = sha256Hex('query NotInTheManifest { version }');
+const BY_ID_ONLY = {
+  only: ['post', 'cors', 'get'] as const,
+  why: 'a request by id has no text of its own: the apq entry would send the same as post',
+};
+/** A safelisting refusal: 400 whatever Accept says, no SEEK call, the caller logged. */
+const safelistRefusal = (code: string): Expectation => ({
+  status: 400,
+  code,
+  shape: 'request-error',
+  upstream: 0,
+  log: {
+    caller: ROW_CALLER,
+    route: 'refused',
+    outcome: 'rejected',
+    status: 400,
+    upstreamStatus: undefined,
+    errorCodes: [code],
+  },
+});
 
 const rows: Row[] = [
   // ----------------------------------------------------------------------------- good
@@ -1281,6 +1311,117 @@ const rows: Row[] = [
     },
   },
 
+  // ----------------------------------------------------------------------------- trusted documents
+  {
+    name: 'safelisted: browser token runs a trusted document by documentId',
+    group: 'good',
+    gateway: 'safelisted',
+    auth: 'browser',
+    request: { documentId: sha256Hex(TRUSTED_SELF) },
+    entries: BY_ID_ONLY,
+    expect: {
+      status: 200,
+      code: null,
+      shape: 'data',
+      data: { self: { partner: { name: 'Simulated Partner' }, hirer: { name: 'Fake Ltd' } } },
+      upstream: 1,
+      log: forwardOk('seek-token', { operationName: 'TrustedSelf', document: 'manifest' }),
+    },
+    extra: (result) =>
+      expect(result.seekRequests.find((r) => r.route === 'graphql')?.body).toEqual({
+        query: TRUSTED_SELF,
+      }),
+  },
+  {
+    name: 'safelisted: browser token runs a trusted document by sha256Hash',
+    group: 'good',
+    gateway: 'safelisted',
+    auth: 'browser',
+    request: {
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(TRUSTED_SELF) } },
+    },
+    entries: BY_ID_ONLY,
+    expect: {
+      status: 200,
+      code: null,
+      shape: 'data',
+      data: { self: { partner: { name: 'Simulated Partner' }, hirer: { name: 'Fake Ltd' } } },
+      upstream: 1,
+      log: forwardOk('seek-token', { operationName: 'TrustedSelf', document: 'manifest' }),
+    },
+  },
+  ...([undefined, GQLR] as const).map((accept): Row => ({
+    name: `safelisted: browser token sends a document's text (Accept ${accept ?? 'none'})`,
+    group: 'request-error',
+    gateway: 'safelisted',
+    auth: 'browser',
+    request: { query: Q.browserSelf, headers: accept ? { accept } : {} },
+    perEntry: {
+      apq: {
+        why: 'the apq entry names the text by a hash the manifest does not hold',
+        expect: {
+          code: 'PERSISTED_QUERY_NOT_IN_LIST',
+          log: { errorCodes: ['PERSISTED_QUERY_NOT_IN_LIST'] },
+        },
+      },
+    },
+    expect: {
+      ...safelistRefusal('PERSISTED_QUERY_ID_REQUIRED'),
+      contentType: accept ? 'graphql' : 'json',
+    },
+  })),
+  {
+    name: 'safelisted: browser token names a hash not in the list',
+    group: 'request-error',
+    gateway: 'safelisted',
+    auth: 'browser',
+    request: { extensions: { persistedQuery: { version: 1, sha256Hash: NOT_IN_LIST } } },
+    entries: BY_ID_ONLY,
+    // Never PERSISTED_QUERY_NOT_FOUND: that would invite the client to register the text.
+    expect: safelistRefusal('PERSISTED_QUERY_NOT_IN_LIST'),
+  },
+  {
+    name: 'documentId not in the list (any caller)',
+    group: 'request-error',
+    gateway: 'safelisted',
+    auth: 'service',
+    request: { documentId: NOT_IN_LIST },
+    entries: BY_ID_ONLY,
+    expect: safelistRefusal('PERSISTED_QUERY_NOT_IN_LIST'),
+  },
+  {
+    name: 'documentId with a query that is not its document',
+    group: 'request-error',
+    gateway: 'safelisted',
+    auth: 'service',
+    request: { documentId: sha256Hex(TRUSTED_SELF), query: Q.version },
+    entries: {
+      only: ['post', 'cors', 'get'],
+      why: 'the apq entry adds a hash next to documentId: refused as both ids given',
+    },
+    expect: safelistRefusal('BAD_REQUEST'),
+  },
+  {
+    name: 'safelisted: a service key still sends text (counted, not refused)',
+    group: 'good',
+    gateway: 'safelisted',
+    auth: 'service',
+    request: { query: Q.versionSelf },
+    perEntry: {
+      apq: {
+        why: 'the apq entry sends an APQ document, logged as such',
+        expect: { log: { document: 'apq' } },
+      },
+    },
+    expect: {
+      status: 200,
+      code: null,
+      shape: 'data',
+      data: VERSION_SELF_DATA,
+      upstream: 1,
+      log: forwardOk('service', { operationName: undefined, document: 'text' }),
+    },
+  },
   // ----------------------------------------------------------------------------- callers
   {
     name: 'no credential, SEEK field',
@@ -1598,7 +1739,7 @@ interface Target {
 
 let simulator: SeekSimulator;
 let downSimulator: SeekSimulator;
-const targets = {} as Record<'main' | 'noIntrospection' | 'seekDown', Target>;
+const targets = {} as Record<'main' | 'noIntrospection' | 'seekDown' | 'safelisted', Target>;
 /** Every answer, by row and entry, for the cross-entry comparisons. */
 const results = new Map<string, Map<Entry, EntryResult>>();
 const seenRequestIds = new Set<string>();
@@ -1709,6 +1850,17 @@ const checkAnswer = (row: Row, entry: Entry, result: EntryResult) => {
     expect(line.errorCodes).toEqual(expect.arrayContaining([expected.code]));
   if (typeof line.operationName === 'string')
     expect(line.operationName).toMatch(/^[_A-Za-z][_0-9A-Za-z]*$/);
+  // Where the document came from: the apq entry sends the same text as an APQ document.
+  if (
+    line.document !== undefined &&
+    typeof row.request.query === 'string' &&
+    row.request.documentId === undefined &&
+    row.request.rawBody === undefined
+  )
+    expect({ entry, document: line.document }).toEqual({
+      entry,
+      document: entry === 'apq' ? 'apq' : 'text',
+    });
 
   // The body.
   switch (expected.shape) {
@@ -1760,11 +1912,21 @@ describe('one pipeline: the same answer on every entry', () => {
   beforeAll(async () => {
     simulator = await startSimulator({ clientId: uniqueClientId('pipeline') });
     downSimulator = await startSimulator({ clientId: uniqueClientId('pipeline-down') });
-    const [main, noIntrospection, seekDown] = await Promise.all([
+    const [main, noIntrospection, seekDown, safelisted] = await Promise.all([
       startGateway(simulator, ENV),
       startGateway(simulator, { ...ENV, GRAPHQL_INTROSPECTION: 'false' }),
       startGateway(downSimulator, ENV),
+      startGateway(simulator, {
+        ...ENV,
+        PERSISTED_DOCUMENTS_FILE: SAFELISTED_MANIFEST,
+        PERSISTED_DOCUMENTS_REQUIRED: 'browser',
+      }),
     ]);
+    targets.safelisted = {
+      gw: safelisted,
+      entries: await startEntries(safelisted, simulator),
+      simulator,
+    };
     targets.main = { gw: main, entries: await startEntries(main, simulator), simulator };
     targets.noIntrospection = {
       gw: noIntrospection,
@@ -1888,6 +2050,8 @@ describe('one pipeline: the same answer on every entry', () => {
       pid: _pid,
       hostname: _host,
       seekRequestIds,
+      // text on post/cors/get, apq on the apq entry: by protocol (checked per entry in checkAnswer).
+      document: _document,
       ...rest
     } = line;
     // Each call to SEEK gets a fresh id: only how many calls were made is the same on every entry.
@@ -1967,7 +2131,6 @@ describe('one pipeline: the same answer on every entry', () => {
       [
         'service query',
         'service query with variables and operationName',
-        '{ __typename } anonymous',
         'browser-token query (self with hirer)',
       ].includes(row.name),
     )
@@ -2005,4 +2168,20 @@ describe('one pipeline: the same answer on every entry', () => {
       }
     },
   );
+
+  // Registering takes a credential: an anonymous caller's document runs, but is not kept.
+  it('an anonymous APQ document is not registered: the hash alone is PERSISTED_QUERY_NOT_FOUND', async () => {
+    const query = `{ __typename } # ${randomBytes(4).toString('hex')}`;
+    expect((await targets.main.entries.send('apq', { query })).status).toBe(200);
+    for (const entry of ['post', 'get'] as const) {
+      const replay = await targets.main.entries.send(entry, {
+        extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } },
+      });
+      expect({ entry, status: replay.status, code: firstCode(replay.body) }).toEqual({
+        entry,
+        status: 200,
+        code: 'PERSISTED_QUERY_NOT_FOUND',
+      });
+    }
+  });
 });

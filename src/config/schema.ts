@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { authGroup } from './groups/auth';
 import { browserTokensGroup } from './groups/browserTokens';
 import { credentialsGroup } from './groups/credentials';
+import { documentsGroup } from './groups/documents';
 import { graphqlGroup } from './groups/graphql';
 import { httpGroup } from './groups/http';
 import { loggingGroup } from './groups/logging';
@@ -31,6 +32,7 @@ const groups = {
   browserTokens: browserTokensGroup,
   http: httpGroup,
   graphql: graphqlGroup,
+  documents: documentsGroup,
   logging: loggingGroup,
   network: networkGroup,
   tracing: tracingGroup,
@@ -62,6 +64,8 @@ export const configSchema = z
     browserTokens: rest.browserTokens,
     http: rest.http,
     graphql: rest.graphql,
+    /** Trusted documents (the manifest, safelisting) and APQ. */
+    documents: rest.documents,
     /** The metrics listener (METRICS_PORT) and the outbound proxy. */
     network: rest.network,
     /** OpenTelemetry (OTEL_*): where spans go, or undefined for no tracing. */

@@ -66,11 +66,25 @@ export const createMetrics = () => {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const freeFormDocuments = new Counter({
+    name: 'gateway_free_form_documents_total',
+    help: 'Documents not from the manifest (document: text or apq) by caller kind, from callers PERSISTED_DOCUMENTS_REQUIRED does not hold to it: zero for a kind means safelisting it breaks nobody',
+    labelNames: ['caller', 'document'] as const,
+    registers: [registry],
+  });
+  const persistedDocuments = new Counter({
+    name: 'gateway_persisted_documents_total',
+    help: 'Manifest loads and reloads (result: loaded, kept_last_good) and APQ registrations (result: stored, memory_only)',
+    labelNames: ['event', 'result'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     seekSeconds,
     requestsRefused,
     traceExports,
+    freeFormDocuments,
+    persistedDocuments,
     requestSeconds,
     upstreamSeconds,
     tokenCache,

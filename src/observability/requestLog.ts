@@ -23,6 +23,8 @@ export interface RequestRecord {
   /** forward: SEEK-only, sent to SEEK as it is; execute: run by the gateway; refused: never run. */
   route: 'forward' | 'execute' | 'refused';
   errorCodes?: string[];
+  /** text, apq or manifest: where the document came from (absent when refused before). */
+  document?: string | undefined;
 }
 
 /**
@@ -78,6 +80,10 @@ export const createRequestRecorder = (options: {
       record.durationMs / 1_000,
     );
     if (record.errorCodes) countRefused(record.errorCodes, record.callerKind);
+    // Only callers not held to the manifest get this far with another document: the count
+    // per caller kind says whether PERSISTED_DOCUMENTS_REQUIRED would refuse anyone.
+    if (record.document === 'text' || record.document === 'apq')
+      metrics.freeFormDocuments.inc({ caller: record.callerKind, document: record.document });
     logger.info(
       {
         requestId: record.requestId,
@@ -93,6 +99,7 @@ export const createRequestRecorder = (options: {
         durationMs: Math.round(record.durationMs * 100) / 100,
         route: record.route,
         errorCodes: record.errorCodes,
+        document: record.document,
       },
       'graphql request',
     );

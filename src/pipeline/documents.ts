@@ -264,6 +264,8 @@ export const createDocuments = (options: DocumentsOptions) => {
 
   return {
     prepare,
+    /** The verdict without the cache: for the manifest, which holds its own verdicts. */
+    prepareUncached,
     selectOperation,
     checkVariables,
     cacheStats: () => ({ entries: cache.size, chars: cache.calculatedSize }),

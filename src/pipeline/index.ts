@@ -67,8 +67,9 @@ export interface PipelineOptions {
  *   3 operation request: method, CSRF,       operationRequest.ts, csrf.ts, jsonBody.ts
  *     content type, JSON or GET parameters
  *   4 caller                                 callers/resolveCaller.ts
- *   5 document: persisted id, parse and      persistedQueries.ts, documents.ts
- *     validate (one rule list, cached), operation, variables
+ *   5 document: by id (trusted documents,   persistedQueries.ts, safelist.ts, documents.ts
+ *     prepared at load; APQ) or text, safelisting per caller kind; parse and validate (one
+ *     rule list, cached), operation, variables
  *   6 route: SEEK-only operations are forwarded as they are (the fast lane); the rest is
  *     executed by Apollo Server                 route.ts, ExecuteStage
  *   7 the call to SEEK: one request builder   forward.ts, seek/forwarder.ts
@@ -112,6 +113,7 @@ export const createPipeline = (options: PipelineOptions) => {
       status: 0,
       errorCodes: undefined,
       hadData: false,
+      document: undefined,
     };
   };
 
@@ -138,10 +140,18 @@ export const createPipeline = (options: PipelineOptions) => {
     const schema = options.currentSchema();
     if (!schema)
       throw new GatewayError(ErrorCode.SeekUnavailable, "SEEK's schema is not loaded yet");
-    const { query, register } = options.persistedQueries.documentOf(request);
-    const prepared = options.documents.prepare(schema, query, trace);
+    const resolved = options.persistedQueries.documentOf(request, state.caller);
+    const {
+      query,
+      source,
+      register,
+      prepared: trustedVerdict,
+    } = resolved instanceof Promise ? await resolved : resolved;
+    state.document = source;
+    // A trusted document comes prepared (at load, and again on a schema change).
+    const prepared = trustedVerdict ?? options.documents.prepare(schema, query, trace);
     if (!prepared.valid) throw new GatewayErrors(prepared.errors);
-    register?.();
+    if (register?.when === 'validated') register.run();
     const operation = options.documents.selectOperation(prepared, request.operationName);
     state.operationType = operation.type;
     state.operationName = request.operationName ?? operation.name;
@@ -169,6 +179,7 @@ export const createPipeline = (options: PipelineOptions) => {
       writeSeekAnswer(state, forwarded);
       if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result))
         options.onBrowserTokenRefused?.(forward.caller.accessToken);
+      else if (register?.when === 'seek-accepted') register.run();
       return;
     }
     state.route = 'execute';
@@ -214,6 +225,7 @@ export const createPipeline = (options: PipelineOptions) => {
       durationMs: performance.now() - state.started,
       route: state.route,
       errorCodes: state.errorCodes,
+      document: state.document,
     };
     options.record(record);
     state.trace?.end(record);

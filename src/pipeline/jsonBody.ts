@@ -51,7 +51,7 @@ const endOfString = (text: string, start: number) => {
 };
 
 /** The keys the gateway reads; a repeat of any other key is ignored, as the key itself is. */
-const OPERATION_KEYS = ['query', 'operationName', 'variables', 'extensions'];
+const OPERATION_KEYS = ['query', 'operationName', 'variables', 'extensions', 'documentId'];
 const QUOTED_OPERATION_KEYS = OPERATION_KEYS.map((key) => `"${key}"`);
 
 /**

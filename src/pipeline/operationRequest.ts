@@ -11,6 +11,8 @@ export interface OperationRequest {
   operationName: string | undefined;
   variables: Record<string, unknown> | undefined;
   extensions: Record<string, unknown> | undefined;
+  /** A trusted document's id (GraphQL over HTTP's persisted documents), instead of `query`. */
+  documentId: string | undefined;
 }
 
 const JSON_ESSENCE = 'application/json';
@@ -22,7 +24,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /** The four parameters, checked for their types; null counts as absent. */
 const toOperationRequest = (params: Record<string, unknown>): OperationRequest => {
-  const { query, operationName, variables, extensions } = params;
+  const { query, operationName, variables, extensions, documentId } = params;
   if (query !== undefined && query !== null && typeof query !== 'string')
     throw badRequest('query must be a string');
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
@@ -31,14 +33,21 @@ const toOperationRequest = (params: Record<string, unknown>): OperationRequest =
     throw badRequest('variables must be an object or null');
   if (extensions !== undefined && extensions !== null && !isObject(extensions))
     throw badRequest('extensions must be an object or null');
+  if (documentId !== undefined && documentId !== null && typeof documentId !== 'string')
+    throw badRequest('documentId must be a string');
   const persisted = isObject(extensions) ? extensions.persistedQuery : undefined;
-  if ((query === undefined || query === null) && (persisted === undefined || persisted === null))
+  if (
+    (query === undefined || query === null) &&
+    (persisted === undefined || persisted === null) &&
+    (documentId === undefined || documentId === null)
+  )
     throw badRequest('Send a GraphQL document as `query`');
   return {
     query: query ?? undefined,
     operationName: operationName ?? undefined,
     variables: variables ?? undefined,
     extensions: extensions ?? undefined,
+    documentId: documentId ?? undefined,
   };
 };
 
@@ -66,7 +75,7 @@ const checkJsonContentType = (contentType: string | undefined) => {
 const fromSearchParams = (url: string): OperationRequest => {
   const search = new URLSearchParams(url.slice(url.indexOf('?') + 1));
   const params: Record<string, unknown> = {};
-  for (const name of ['query', 'operationName', 'variables', 'extensions'] as const) {
+  for (const name of ['query', 'operationName', 'variables', 'extensions', 'documentId'] as const) {
     const values = search.getAll(name);
     if (values.length > 1) throw badRequest(`${name} must be given once`);
     const [value] = values;

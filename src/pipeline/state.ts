@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../callers/caller';
 import type { RequestTrace } from '../observability/tracing';
 import type { ResponseMediaType } from './negotiate';
+import type { DocumentSource } from './persistedQueries';
 
 /** How a request was answered: sent to SEEK as it is, run by the gateway, or never run. */
 export type Route = 'forward' | 'execute' | 'refused';
@@ -38,4 +39,6 @@ export interface RequestState {
   errorCodes: string[] | undefined;
   /** The answer had `data` (possibly next to errors): a partial success. */
   hadData: boolean;
+  /** Where the document came from (its text, APQ, the manifest), once known. */
+  document: DocumentSource | undefined;
 }

@@ -47,6 +47,8 @@ export interface LogicalRequest {
   operationName?: unknown;
   variables?: unknown;
   extensions?: unknown;
+  /** A trusted document's id (persisted documents), sent as `documentId`. */
+  documentId?: unknown;
   /** Extra headers (authorization, accept…); null removes a header the entry would send. */
   headers?: Record<string, string | null>;
   /** POST entries: these bytes instead of the JSON of the fields above. */
@@ -70,7 +72,7 @@ export interface HttpRequestSpec {
 
 const fieldsOf = (request: LogicalRequest) => {
   const fields: Record<string, unknown> = {};
-  for (const key of ['query', 'operationName', 'variables', 'extensions'] as const) {
+  for (const key of ['query', 'operationName', 'variables', 'extensions', 'documentId'] as const) {
     if (request[key] !== undefined) fields[key] = request[key];
   }
   return fields;
@@ -107,6 +109,7 @@ export const searchOf = (request: LogicalRequest) => {
   if (request.variables !== undefined) params.set('variables', JSON.stringify(request.variables));
   if (request.extensions !== undefined)
     params.set('extensions', JSON.stringify(request.extensions));
+  if (typeof request.documentId === 'string') params.set('documentId', request.documentId);
   return params.toString();
 };
 
