@@ -31,8 +31,13 @@ export const ErrorCode = {
   OperationResolutionFailure: 'OPERATION_RESOLUTION_FAILURE',
   /** An automatic persisted query hash the gateway does not know yet: send the query with it. */
   PersistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
-  /** Too many browser-token exchanges for this user in the current window. */
+  /**
+   * Over a rate limit: the service's key, the browser token, the client address, or the
+   * browserToken exchanges of one user, in the current minute. Retry-After says when to retry.
+   */
   RateLimited: 'RATE_LIMITED',
+  /** As many calls to SEEK are in flight as SEEK_MAX_CONCURRENCY allows and the queue is full. */
+  GatewayBusy: 'GATEWAY_BUSY',
   /** SEEK did not answer within SEEK_TIMEOUT_MS. */
   SeekTimeout: 'SEEK_TIMEOUT',
   /** SEEK could not be reached or answered 5xx / 429 after the allowed retry. */
@@ -67,6 +72,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   // Apollo clients read this code from a 200 answer and retry with the full query.
   PERSISTED_QUERY_NOT_FOUND: 200,
   RATE_LIMITED: 429,
+  GATEWAY_BUSY: 503,
   SEEK_TIMEOUT: 504,
   SEEK_UNAVAILABLE: 502,
   SEEK_BAD_RESPONSE: 502,

@@ -6,6 +6,7 @@ import { SignJWT, exportJWK, generateKeyPair, type KeyLike } from 'jose';
 import request from 'supertest';
 
 import { createCallerResolver, type CallerResolverOptions } from '../src/callers/resolveCaller';
+import { createServiceKeyMatcher, namedEnvironmentKeys } from '../src/callers/serviceKeys';
 import { GatewayError } from '../src/errors';
 import type { SeekSimulator } from '../src/seek/simulator';
 import {
@@ -32,7 +33,7 @@ import {
 const OTHER_SERVICE_KEY = 'second-service-key-fedcba9876543210';
 
 const hmacOptions = (overrides: Partial<CallerResolverOptions> = {}): CallerResolverOptions => ({
-  serviceKeys: [SERVICE_KEY, OTHER_SERVICE_KEY],
+  serviceKeys: createServiceKeyMatcher(namedEnvironmentKeys([SERVICE_KEY, OTHER_SERVICE_KEY])),
   userJwt: {
     issuer: JWT_ISSUER,
     audience: JWT_AUDIENCE,
@@ -75,8 +76,14 @@ describe('createCallerResolver', () => {
     const resolver = createCallerResolver(hmacOptions());
     const compare = jest.spyOn(crypto, 'timingSafeEqual');
 
-    expect(await resolver.resolve(`Bearer ${SERVICE_KEY}`)).toEqual({ kind: 'service' });
-    expect(await resolver.resolve(`bearer   ${OTHER_SERVICE_KEY}`)).toEqual({ kind: 'service' });
+    expect(await resolver.resolve(`Bearer ${SERVICE_KEY}`)).toEqual({
+      kind: 'service',
+      name: 'env-1',
+    });
+    expect(await resolver.resolve(`bearer   ${OTHER_SERVICE_KEY}`)).toEqual({
+      kind: 'service',
+      name: 'env-2',
+    });
     expect(await resolver.resolve(`Bearer ${SERVICE_KEY.slice(0, -1)}`)).toEqual({
       kind: 'seek-token',
       accessToken: SERVICE_KEY.slice(0, -1),

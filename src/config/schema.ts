@@ -7,6 +7,7 @@ import { graphqlGroup } from './groups/graphql';
 import { httpGroup } from './groups/http';
 import { loggingGroup } from './groups/logging';
 import { networkGroup } from './groups/network';
+import { protectionGroup } from './groups/protection';
 import { redisGroup } from './groups/redis';
 import { seekGroup } from './groups/seek';
 import { serverGroup } from './groups/server';
@@ -28,6 +29,7 @@ const groups = {
   serviceKeys: serviceKeysGroup,
   auth: authGroup,
   browserTokens: browserTokensGroup,
+  protection: protectionGroup,
   http: httpGroup,
   graphql: graphqlGroup,
   logging: loggingGroup,
@@ -58,6 +60,8 @@ export const configSchema = z
     serviceKeys: rest.serviceKeys,
     auth: rest.auth,
     browserTokens: rest.browserTokens,
+    /** Service keys file, rate limits, client address, the bound on calls to SEEK. */
+    protection: rest.protection,
     http: rest.http,
     graphql: rest.graphql,
     /** The metrics listener (METRICS_PORT) and the outbound proxy. */

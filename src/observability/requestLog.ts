@@ -8,6 +8,8 @@ export interface RequestRecord {
   method: string;
   /** The caller's kind, or `unknown` when the request was refused before it was resolved. */
   callerKind: string;
+  /** The service key's name, for a service (never the key). */
+  serviceName?: string | undefined;
   operationName: string | null | undefined;
   operationType: string | undefined;
   /** ok: answered without errors; error: GraphQL errors; rejected: refused before execution. */
@@ -44,11 +46,14 @@ export const createRequestRecorder = (options: { logger: Logger; metrics: Metric
       },
       record.durationMs / 1_000,
     );
+    if (record.serviceName !== undefined)
+      metrics.serviceRequests.inc({ service: record.serviceName, outcome: record.outcome });
     logger.info(
       {
         requestId: record.requestId,
         method: record.method,
         caller: record.callerKind,
+        serviceName: record.serviceName,
         operationName: loggableName(record.operationName),
         operationType: record.operationType,
         outcome: record.outcome,

@@ -16,6 +16,7 @@ import { singleHeader } from './headers';
 import { negotiateMediaType } from './negotiate';
 import { readOperationRequest } from './operationRequest';
 import type { PersistedQueries } from './persistedQueries';
+import type { CallerProtection } from './protect';
 import type { RequestState } from './state';
 
 /** An operation the gateway runs itself (gateway fields, introspection, mixed operations). */
@@ -41,6 +42,8 @@ export interface PipelineOptions {
   /** SEEK's schema with the gateway's additions, as in force now. */
   currentSchema: () => GraphQLSchema | undefined;
   callers: CallerResolver;
+  /** Rate limits per caller and refused browser tokens (stage 4b). */
+  protection: CallerProtection;
   documents: Documents;
   persistedQueries: PersistedQueries;
   forwarder: Forwarder;
@@ -64,6 +67,8 @@ export interface PipelineOptions {
  *   3 operation request: method, CSRF,       operationRequest.ts, csrf.ts, jsonBody.ts
  *     content type, JSON or GET parameters
  *   4 caller                                 callers/resolveCaller.ts
+ *   4b caller protection: rate limits per     protect.ts, protection/
+ *     service, browser token and address; refused browser tokens
  *   5 document: persisted id, parse and      persistedQueries.ts, documents.ts
  *     validate (one rule list, cached), operation, variables
  *   6 route: SEEK-only operations are forwarded as they are (the fast lane); the rest is
@@ -114,6 +119,9 @@ export const createPipeline = (options: PipelineOptions) => {
     const decided = options.callers.resolveSync(authorization);
     // A token claiming our issuer is verified once, without deciding its kind again.
     state.caller = 'verify' in decided ? await options.callers.verifyUser(decided.verify) : decided;
+    // A promise only when the decision waits on a count (never for a service).
+    const protecting = options.protection.check(state);
+    if (protecting) await protecting;
 
     const schema = options.currentSchema();
     if (!schema)
@@ -145,8 +153,10 @@ export const createPipeline = (options: PipelineOptions) => {
       state.route = 'forward';
       const forwarded = await options.forwarder.forward(forward);
       writeSeekAnswer(state, forwarded);
-      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result))
+      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result)) {
+        options.protection.rememberRefused(forward.caller.accessToken);
         options.onBrowserTokenRefused?.(forward.caller.accessToken);
+      }
       return;
     }
     state.route = 'execute';
@@ -179,6 +189,7 @@ export const createPipeline = (options: PipelineOptions) => {
       requestId: state.requestId,
       method: state.method,
       callerKind: state.caller?.kind ?? 'unknown',
+      serviceName: state.caller?.kind === 'service' ? state.caller.name : undefined,
       operationName: state.operationName,
       operationType: state.operationType,
       outcome: !state.errorCodes ? 'ok' : state.route === 'refused' ? 'rejected' : 'error',
