@@ -32,13 +32,16 @@ const prefix64 = (address: string): string => {
   const [head = '', tail] = address.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  // An embedded IPv4 tail counts as two groups.
   const groups =
     tail === undefined
       ? left
-      : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+      : [
+          ...left,
+          ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'),
+          ...right,
+        ];
   return groups
     .slice(0, 4)
-    .map((group: string) => group.replace(/^0+(?=.)/, ''))
+    .map((group) => group.replace(/^0+(?=.)/, ''))
     .join(':');
 };
