@@ -3,6 +3,7 @@ import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 
 import { createCallerResolver } from './callers/resolveCaller';
+import { createServiceKeySet } from './callers/serviceKeySet';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import {
@@ -30,8 +31,13 @@ import { createQueryLimits } from './pipeline/limits';
 import { createPersistedQueries } from './pipeline/persistedQueries';
 import { createApqStore } from './documents/apqStore';
 import { createTrustedDocuments, type TrustedDocuments } from './documents/trustedDocuments';
+import { createCallerProtection } from './pipeline/protect';
+import { createMemoryLimiters, createRedisLimiters } from './protection/limiters';
+import { createRefusedTokens } from './protection/refusedTokens';
 import { createAuthClient } from './seek/authClient';
+import { createCallGate } from './seek/callGate';
 import { createForwarder, type Forwarder } from './seek/forwarder';
+import { createGatedHttpClient } from './seek/gatedHttpClient';
 import { createHttpClient, type HttpClient } from './seek/httpClient';
 import { createSchemaManager, type SchemaManager } from './seek/schemaManager';
 import {
@@ -71,6 +77,13 @@ export interface GatewayDeps {
    * id); stopped with the gateway. @default started from config.tracing (none without an endpoint)
    */
   tracing?: Tracing;
+  /** Tests' knobs for caller protection. */
+  protection?: {
+    /** The rate limits' window, in seconds (the limits stay per window). @default 60 */
+    windowSeconds?: number;
+    /** How often GATEWAY_API_KEYS_FILE is looked at besides its watch. @default 5000 */
+    keysFilePollMs?: number;
+  };
 }
 
 export interface Gateway {
@@ -160,6 +173,8 @@ export const buildTokens = async (
     credentialSource?: CredentialSource;
     /** A provider already made (doctor reads the credentials first, as a check of its own). */
     credentials?: CredentialProvider;
+    /** The rate limits' window in seconds. @default 60 */
+    rateWindowSeconds?: number;
   } = {},
 ) => {
   const { config, logger, metrics, clock } = shared;
@@ -217,6 +232,10 @@ export const buildTokens = async (
     // One exchange can take two SEEK calls (a 401 refreshes the partner token and retries).
     lockTtlMs: 2 * config.seek.timeoutMs + config.seek.authTimeoutMs + 2_000,
   });
+  // Every call to SEEK's GraphQL host (operations, browser-token exchanges) holds one of
+  // SEEK_MAX_CONCURRENCY slots; the partner-token exchange with auth.seek.com does not.
+  const seekGate = createCallGate({ ...config.protection.seekCalls, metrics });
+  const seekHttp = createGatedHttpClient(shared.http, seekGate);
   const authClient = createAuthClient({
     http: shared.http,
     authUrl: config.seek.authUrl,
@@ -231,7 +250,7 @@ export const buildTokens = async (
   const browserTokens = createBrowserTokenService({
     cache: browserCache,
     partnerTokens,
-    http: shared.http,
+    http: seekHttp,
     browserTokenUrl: config.seek.browserTokenUrl,
     userAgent: config.userAgent,
     timeoutMs: config.seek.timeoutMs,
@@ -239,11 +258,20 @@ export const buildTokens = async (
     logger,
     metrics,
   });
+  // The rate limits count in the token cache's Redis (same client, same bounds), per replica without it.
+  const windowSeconds = deps.rateWindowSeconds ?? 60;
+  const limiters = store.redisClient
+    ? createRedisLimiters({
+        client: store.redisClient,
+        keyPrefix,
+        commandTimeoutMs: config.redis.commandTimeoutMs,
+        windowSeconds,
+        onFallback: () => metrics.rateLimitFallbacks.inc(),
+      })
+    : createMemoryLimiters({ windowSeconds });
   const rateLimiter = createRateLimiter({
     limitPerMinute: config.browserTokens.ratePerMinute,
-    keyPrefix,
-    store,
-    clock,
+    limiters,
   });
   return {
     credentials,
@@ -255,6 +283,9 @@ export const buildTokens = async (
     partnerTokens,
     browserTokens,
     rateLimiter,
+    limiters,
+    seekGate,
+    seekHttp,
   };
 };
 
@@ -264,7 +295,7 @@ type Tokens = Awaited<ReturnType<typeof buildTokens>>;
 const buildSeek = async (shared: Shared, tokens: Tokens, schemaAttempts: number) => {
   const { config, logger, metrics } = shared;
   const forwarder = createForwarder({
-    http: shared.http,
+    http: tokens.seekHttp,
     apiUrl: config.seek.apiUrl,
     userAgent: config.userAgent,
     timeoutMs: config.seek.timeoutMs,
@@ -335,8 +366,16 @@ const buildHttp = async (
   tokens: Tokens,
   seek: { forwarder: Forwarder; schemas: SchemaManager },
   sandboxHeaders: Record<string, string> | undefined,
+  keysFilePollMs: number | undefined,
 ) => {
   const { config, logger, metrics } = shared;
+  const serviceKeys = createServiceKeySet({
+    environmentKeys: config.serviceKeys,
+    file: config.protection.serviceKeysFile,
+    logger,
+    pollMs: keysFilePollMs,
+  });
+  shared.closers.push(() => serviceKeys.close());
   const apollo = createApolloServer({
     gateway: createApolloGateway(seek.schemas),
     introspection: config.graphql.introspection,
@@ -361,7 +400,7 @@ const buildHttp = async (
   const pipeline = createPipeline({
     currentSchema: () => seek.schemas.current()?.api,
     callers: createCallerResolver({
-      serviceKeys: config.serviceKeys,
+      serviceKeys: serviceKeys.match,
       userJwt:
         config.auth.issuer && config.auth.audience
           ? {
@@ -389,9 +428,22 @@ const buildHttp = async (
         ttlMs: config.documents.apq.ttlSeconds * 1_000,
         maxEntries: config.documents.apq.maxEntries,
         maxDocumentChars: config.documents.apq.maxDocumentChars,
+        admissions: tokens.limiters.create({
+          name: 'apq-admissions',
+          pointsPerWindow: config.documents.apq.maxEntries,
+          unboundedKeys: false,
+          windowSeconds: config.documents.apq.ttlSeconds,
+        }),
         metrics,
       }),
       required: config.documents.required,
+    }),
+    protection: createCallerProtection({
+      limits: config.protection.rateLimits,
+      limiters: tokens.limiters,
+      refusedTokens: createRefusedTokens({ clock: shared.clock }),
+      trustProxyHops: config.protection.trustProxyHops,
+      metrics,
     }),
     forwarder: seek.forwarder,
     execute: createApolloExecution(apollo, seek.forwarder),
@@ -463,13 +515,17 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
     }
   };
   try {
-    const tokens = await buildTokens(shared, deps);
+    const tokens = await buildTokens(shared, {
+      ...deps,
+      rateWindowSeconds: deps.protection?.windowSeconds,
+    });
     const seek = await buildSeek(shared, tokens, deps.schemaAttempts ?? 5);
     const { app, expressApp, trustedDocuments } = await buildHttp(
       shared,
       tokens,
       seek,
       deps.sandboxHeaders,
+      deps.protection?.keysFilePollMs,
     );
     let stopping: Promise<void> | undefined;
     return {

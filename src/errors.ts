@@ -35,8 +35,13 @@ export const ErrorCode = {
   PersistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** A free-form document from a caller PERSISTED_DOCUMENTS_REQUIRED holds to the manifest. */
   PersistedQueryIdRequired: 'PERSISTED_QUERY_ID_REQUIRED',
-  /** Too many browser-token exchanges for this user in the current window. */
+  /**
+   * Over a rate limit: the service's key, the browser token, the client address, or the
+   * browserToken exchanges of one user, in the current minute. Retry-After says when to retry.
+   */
   RateLimited: 'RATE_LIMITED',
+  /** As many calls to SEEK are in flight as SEEK_MAX_CONCURRENCY allows and the queue is full. */
+  GatewayBusy: 'GATEWAY_BUSY',
   /** SEEK did not answer within SEEK_TIMEOUT_MS. */
   SeekTimeout: 'SEEK_TIMEOUT',
   /** SEEK could not be reached or answered 5xx / 429 after the allowed retry. */
@@ -74,6 +79,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   PERSISTED_QUERY_NOT_IN_LIST: 400,
   PERSISTED_QUERY_ID_REQUIRED: 400,
   RATE_LIMITED: 429,
+  GATEWAY_BUSY: 503,
   SEEK_TIMEOUT: 504,
   SEEK_UNAVAILABLE: 502,
   SEEK_BAD_RESPONSE: 502,

@@ -387,12 +387,14 @@ describe('browserToken: per-user rate limit', () => {
     'mutate:application-questionnaires',
   ];
 
-  it('trips on the fourth call in a minute without asking SEEK, recovers in the next minute, and is shared by two instances on one Redis', async () => {
+  it('trips on the fourth call in a window without asking SEEK, recovers in the next window, and is shared by two instances on one Redis', async () => {
     const clock = manualClock();
     const simulator = await startSimulator({ clientId: uniqueClientId('rate-limit') });
     const env = { BROWSER_TOKEN_RATE_PER_MINUTE: '3' };
-    const first = await startGateway(simulator, env, { clock });
-    const second = await startGateway(simulator, env, { clock });
+    // A 3-second window instead of a minute (the limit is per window), so the test sees it end.
+    const deps = { clock, protection: { windowSeconds: 3 } };
+    const first = await startGateway(simulator, env, deps);
+    const second = await startGateway(simulator, env, deps);
     try {
       simulator.clearRequests();
       const jwt = await userJwt({ hirerIds: [FAKE_LTD], userId: 'user-rate' });
@@ -423,7 +425,7 @@ describe('browserToken: per-user rate limit', () => {
       });
       expect(otherUser.status).toBe(200);
 
-      clock.advance(60_000);
+      await new Promise((resolve) => setTimeout(resolve, 3_100));
       const recovered = await ask(second, SCOPES[3] as string);
       expect(recovered.status).toBe(200);
       expect(recovered.body.data.browserToken.scope).toBe(SCOPES[3]);

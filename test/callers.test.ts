@@ -7,6 +7,7 @@ import request from 'supertest';
 
 import { createCallerResolver, type CallerResolverOptions } from '../src/callers/resolveCaller';
 import type { UserJwtOptions } from '../src/callers/userJwt';
+import { createServiceKeyMatcher, namedEnvironmentKeys } from '../src/callers/serviceKeys';
 import { GatewayError } from '../src/errors';
 import type { SeekSimulator } from '../src/seek/simulator';
 import {
@@ -33,7 +34,7 @@ import {
 const OTHER_SERVICE_KEY = 'second-service-key-fedcba9876543210';
 
 const hmacOptions = (overrides: Partial<CallerResolverOptions> = {}): CallerResolverOptions => ({
-  serviceKeys: [SERVICE_KEY, OTHER_SERVICE_KEY],
+  serviceKeys: createServiceKeyMatcher(namedEnvironmentKeys([SERVICE_KEY, OTHER_SERVICE_KEY])),
   userJwt: {
     issuer: JWT_ISSUER,
     audience: JWT_AUDIENCE,
@@ -76,8 +77,14 @@ describe('createCallerResolver', () => {
     const resolver = createCallerResolver(hmacOptions());
     const compare = jest.spyOn(crypto, 'timingSafeEqual');
 
-    expect(await resolver.resolve(`Bearer ${SERVICE_KEY}`)).toEqual({ kind: 'service' });
-    expect(await resolver.resolve(`bearer   ${OTHER_SERVICE_KEY}`)).toEqual({ kind: 'service' });
+    expect(await resolver.resolve(`Bearer ${SERVICE_KEY}`)).toEqual({
+      kind: 'service',
+      name: 'env-1',
+    });
+    expect(await resolver.resolve(`bearer   ${OTHER_SERVICE_KEY}`)).toEqual({
+      kind: 'service',
+      name: 'env-2',
+    });
     expect(await resolver.resolve(`Bearer ${SERVICE_KEY.slice(0, -1)}`)).toEqual({
       kind: 'seek-token',
       accessToken: SERVICE_KEY.slice(0, -1),

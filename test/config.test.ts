@@ -76,6 +76,12 @@ describe('configuration defaults', () => {
         hirerClaim: 'seek_hirer_ids',
       },
       browserTokens: { allowedScopes: undefined, ratePerMinute: 30 },
+      protection: {
+        serviceKeysFile: undefined,
+        rateLimits: { servicePerMinute: 0, browserPerMinute: 600, addressPerMinute: 1_200 },
+        trustProxyHops: 0,
+        seekCalls: { maxConcurrency: 128, queueMax: 256, queueTimeoutMs: 1_000 },
+      },
       http: {
         corsOrigins: [],
         maxBodyBytes: 1_048_576,
@@ -126,6 +132,7 @@ describe('configuration defaults', () => {
       serviceKeys: true,
       auth: true,
       browserTokens: true,
+      protection: true,
       http: true,
       graphql: true,
       documents: true,
@@ -493,7 +500,7 @@ describe('configuration in production', () => {
       'SEEK credentials: required when NODE_ENV=production (the simulator never runs in production); ' +
         'set SEEK_CLIENT_ID with SEEK_CLIENT_SECRET or SEEK_CLIENT_SECRET_FILE, or SEEK_CREDENTIALS_FILE, ' +
         'or SEEK_CREDENTIALS_AWS_SECRET_ID, or SEEK_CREDENTIALS_AZURE_VAULT_URL with SEEK_CREDENTIALS_AZURE_SECRET_NAME',
-      'GATEWAY_API_KEYS: set at least one service key or AUTH_JWT_ISSUER in production',
+      'GATEWAY_API_KEYS: set at least one service key (GATEWAY_API_KEYS or GATEWAY_API_KEYS_FILE) or AUTH_JWT_ISSUER in production',
     ]);
     // Any one source will do.
     expect(

@@ -293,8 +293,9 @@ describe('configuration', () => {
   it('treats a JWT claiming our issuer with another trailing slash as ours: refused, never forwarded', async () => {
     const { createCallerResolver } = await import('../src/callers/resolveCaller');
     const { mintUserJwt } = await import('../src/dev/devCredentials');
+    const { createServiceKeyMatcher } = await import('../src/callers/serviceKeys');
     const callers = createCallerResolver({
-      serviceKeys: [SERVICE_KEY],
+      serviceKeys: createServiceKeyMatcher([{ name: 'core', key: SERVICE_KEY }]),
       userJwt: {
         issuer: 'https://app.example/',
         audience: 'gw',

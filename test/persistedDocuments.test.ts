@@ -8,6 +8,7 @@ import { buildSchema, printSchema } from 'graphql';
 
 import { cacheKeyPrefix } from '../src/app';
 import { loadConfig } from '../src/config';
+import { createMemoryLimiters } from '../src/protection/limiters';
 import { createApqStore } from '../src/documents/apqStore';
 import { ManifestError, parseManifest } from '../src/documents/manifest';
 import { createTrustedDocuments } from '../src/documents/trustedDocuments';
@@ -145,6 +146,11 @@ describe('the manifest', () => {
         ttlMs: 60_000,
         maxEntries: 10,
         maxDocumentChars: 1_000,
+        admissions: createMemoryLimiters({ windowSeconds: 60 }).create({
+          name: 'apq-admissions',
+          pointsPerWindow: 10,
+          unboundedKeys: false,
+        }),
         metrics: createMetrics(),
       }),
       required: new Set(['browser']),
@@ -372,9 +378,10 @@ describe('who may register an APQ document', () => {
         headers,
       });
     try {
-      const garbage = {
+      // A fresh junk token each time: the gateway answers a token SEEK refused itself afterwards.
+      const junkToken = () => ({
         authorization: `Bearer not-a-seek-token-${randomBytes(6).toString('hex')}`,
-      };
+      });
       for (let index = 0; index < 20; index += 1) {
         // Runs (the gateway answers __typename itself), but is not kept.
         const anonymous = await entries.send('apq', { query: `{ __typename } # ${index}` });
@@ -382,13 +389,13 @@ describe('who may register an APQ document', () => {
         // SEEK answers UNAUTHENTICATED to a token it did not issue: not kept either.
         const refused = await entries.send('apq', {
           query: `{ version } # ${index}`,
-          headers: garbage,
+          headers: junkToken(),
         });
         expect(codeOf(refused.body)).toBe('UNAUTHENTICATED');
         expect(refused.upstream).toBe(1);
       }
       expect(codeOf((await replay('{ __typename } # 0')).body)).toBe('PERSISTED_QUERY_NOT_FOUND');
-      expect(codeOf((await replay('{ version } # 0', garbage)).body)).toBe(
+      expect(codeOf((await replay('{ version } # 0', junkToken())).body)).toBe(
         'PERSISTED_QUERY_NOT_FOUND',
       );
 

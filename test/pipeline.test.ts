@@ -197,6 +197,13 @@ interface Expectation {
   log: Record<string, unknown>;
 }
 
+type GatewayName = 'main' | 'noIntrospection' | 'seekDown' | 'safelisted' | 'limited' | 'busy';
+interface Target {
+  gw: TestGateway;
+  entries: Entries;
+  simulator: SeekSimulator | undefined;
+}
+
 interface EntryDifference {
   why: string;
   request?: Partial<LogicalRequest>;
@@ -207,7 +214,12 @@ interface Row {
   name: string;
   group: 'good' | 'malformed' | 'request-error' | 'hostile' | 'caller' | 'seek-failing';
   /** Which gateway answers (default main). */
-  gateway?: 'main' | 'noIntrospection' | 'seekDown' | 'safelisted';
+  gateway?: GatewayName;
+  /**
+   * Run before each entry's request, to put the gateway in the state the row is about (a limit
+   * used up, SEEK's slots taken); what it returns is awaited after the request.
+   */
+  prepare?: (target: Target) => Promise<(() => Promise<unknown>) | undefined>;
   auth?: Cred;
   request: LogicalRequest;
   /** Entries the row runs on, when not all four, and why. */
@@ -1701,6 +1713,96 @@ const rows: Row[] = [
       },
     },
   },
+  // ----------------------------------------------------------------------------- caller protection
+  {
+    name: 'a browser token SEEK refused is refused again without an upstream call',
+    group: 'caller',
+    auth: 'garbage',
+    request: { query: Q.version },
+    // The fresh junk token of this entry is sent once first: SEEK answers UNAUTHENTICATED.
+    prepare: async (target) => {
+      await target.entries.send('post', {
+        query: Q.version,
+        headers: { authorization: creds.garbage },
+      });
+      return undefined;
+    },
+    expect: callerRefusal(401, 'UNAUTHENTICATED', 'seek-token'),
+  },
+  {
+    name: 'over the client address limit: 429 RATE_LIMITED with Retry-After, no upstream call',
+    group: 'caller',
+    gateway: 'limited',
+    auth: 'garbage',
+    request: { query: Q.version },
+    // RATE_LIMIT_ADDRESS_PER_MINUTE=1: one request from this address uses the minute up.
+    prepare: async (target) => {
+      await target.entries.send('post', {
+        query: Q.version,
+        headers: { authorization: `Bearer junk-${randomBytes(4).toString('hex')}` },
+      });
+      return undefined;
+    },
+    expect: callerRefusal(429, 'RATE_LIMITED', 'seek-token'),
+    extra: (result) => {
+      expect(Number(result.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(result.log?.serviceName).toBeUndefined();
+    },
+  },
+  {
+    name: 'a service over its limit: 429 RATE_LIMITED with Retry-After, no upstream call',
+    group: 'caller',
+    gateway: 'limited',
+    auth: 'service',
+    request: { query: Q.version },
+    // RATE_LIMIT_SERVICE_PER_MINUTE=1: one request of the service uses the minute up.
+    prepare: async (target) => {
+      await target.entries.send('post', {
+        query: Q.version,
+        headers: { authorization: creds.service },
+      });
+      return undefined;
+    },
+    expect: callerRefusal(429, 'RATE_LIMITED', 'service', { log: { serviceName: 'env-1' } }),
+    extra: (result) => expect(Number(result.headers['retry-after'])).toBeGreaterThanOrEqual(1),
+  },
+  {
+    name: 'every SEEK slot taken and no queue: 503 GATEWAY_BUSY with Retry-After at once',
+    group: 'seek-failing',
+    gateway: 'busy',
+    auth: 'service',
+    request: { query: Q.version },
+    // SEEK_MAX_CONCURRENCY=1, SEEK_QUEUE_MAX=0: one slow call to SEEK takes the only slot.
+    prepare: async (target) => {
+      simulator.fault('graphql', { kind: 'delay', ms: 1_500 });
+      const seen = simulator.requests.length;
+      const holding = target.entries.send('post', {
+        query: Q.version,
+        headers: { authorization: creds.service },
+      });
+      while (!simulator.requests.slice(seen).some((request) => request.route === 'graphql'))
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      return () => holding;
+    },
+    expect: {
+      status: 503,
+      code: 'GATEWAY_BUSY',
+      shape: 'gateway-error',
+      upstream: 0,
+      headers: { 'retry-after': '1' },
+      log: {
+        // Routed to SEEK (the SEEK call stage refused it), so the route is forward.
+        caller: 'service',
+        route: 'forward',
+        outcome: 'error',
+        status: 503,
+        upstreamStatus: undefined,
+        errorCodes: ['GATEWAY_BUSY'],
+        operationType: 'query',
+        serviceName: 'env-1',
+      },
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1731,15 +1833,12 @@ const requestFor = (row: Row, entry: Entry): LogicalRequest => {
   return { ...row.request, ...difference, headers };
 };
 
-interface Target {
-  gw: TestGateway;
-  entries: Entries;
-  simulator: SeekSimulator | undefined;
-}
-
 let simulator: SeekSimulator;
 let downSimulator: SeekSimulator;
-const targets = {} as Record<'main' | 'noIntrospection' | 'seekDown' | 'safelisted', Target>;
+let limitedSimulator: SeekSimulator;
+/** Asks the simulator for another browser token into creds.browser (set in beforeAll). */
+let freshBrowserToken: () => Promise<void> = async () => undefined;
+const targets = {} as Record<GatewayName, Target>;
 /** Every answer, by row and entry, for the cross-entry comparisons. */
 const results = new Map<string, Map<Entry, EntryResult>>();
 const seenRequestIds = new Set<string>();
@@ -1912,7 +2011,10 @@ describe('one pipeline: the same answer on every entry', () => {
   beforeAll(async () => {
     simulator = await startSimulator({ clientId: uniqueClientId('pipeline') });
     downSimulator = await startSimulator({ clientId: uniqueClientId('pipeline-down') });
-    const [main, noIntrospection, seekDown, safelisted] = await Promise.all([
+    // Limits of their own (another client ID: another Redis namespace), so main's traffic does
+    // not count against them.
+    limitedSimulator = await startSimulator({ clientId: uniqueClientId('pipeline-limited') });
+    const [main, noIntrospection, seekDown, safelisted, limited, busy] = await Promise.all([
       startGateway(simulator, ENV),
       startGateway(simulator, { ...ENV, GRAPHQL_INTROSPECTION: 'false' }),
       startGateway(downSimulator, ENV),
@@ -1921,12 +2023,30 @@ describe('one pipeline: the same answer on every entry', () => {
         PERSISTED_DOCUMENTS_FILE: SAFELISTED_MANIFEST,
         PERSISTED_DOCUMENTS_REQUIRED: 'browser',
       }),
+      startGateway(limitedSimulator, {
+        ...ENV,
+        RATE_LIMIT_ADDRESS_PER_MINUTE: '1',
+        RATE_LIMIT_SERVICE_PER_MINUTE: '1',
+        REDIS_COMMAND_TIMEOUT_MS: '1000',
+      }),
+      startGateway(simulator, {
+        ...ENV,
+        SEEK_TIMEOUT_MS: '5000',
+        SEEK_MAX_CONCURRENCY: '1',
+        SEEK_QUEUE_MAX: '0',
+      }),
     ]);
     targets.safelisted = {
       gw: safelisted,
       entries: await startEntries(safelisted, simulator),
       simulator,
     };
+    targets.limited = {
+      gw: limited,
+      entries: await startEntries(limited, limitedSimulator),
+      simulator: limitedSimulator,
+    };
+    targets.busy = { gw: busy, entries: await startEntries(busy, simulator), simulator };
     targets.main = { gw: main, entries: await startEntries(main, simulator), simulator };
     targets.noIntrospection = {
       gw: noIntrospection,
@@ -1993,6 +2113,23 @@ describe('one pipeline: the same answer on every entry', () => {
       })
     ).json()) as { access_token: string };
     creds.browser = `Bearer ${browser.access_token}`;
+    freshBrowserToken = async () => {
+      const renewed = (await (
+        await fetch(simulator.browserTokenUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${partner.access_token}`,
+          },
+          body: JSON.stringify({
+            hirerId: FAKE_LTD,
+            scope: 'query:ontologies query:organizations',
+            userId: 'browser-user-1',
+          }),
+        })
+      ).json()) as { access_token: string };
+      creds.browser = `Bearer ${renewed.access_token}`;
+    };
 
     // Warm what is cached across requests, so every entry sees the same state: the partner
     // token (one service query) and the two browser-token exchanges of the mutation rows.
@@ -2016,10 +2153,16 @@ describe('one pipeline: the same answer on every entry', () => {
       await target.gw.stop();
     }
     await simulator.close();
+    await limitedSimulator.close();
   });
 
   it.each(cases)('%s', async (_title, row, entry) => {
     const target = targets[row.gateway ?? 'main'];
+    // A junk token SEEK refused is remembered (and refused without asking SEEK): a fresh one
+    // per request, so each entry meets SEEK the same way.
+    if (row.auth === 'garbage')
+      creds.garbage = `Bearer not-a-seek-token-${randomBytes(6).toString('hex')}`;
+    const after = await row.prepare?.(target);
     const request = requestFor(row, entry);
     for (const { fault, times } of row.faults ?? []) simulator.fault('graphql', fault, times);
     let result: EntryResult;
@@ -2027,6 +2170,13 @@ describe('one pipeline: the same answer on every entry', () => {
       result = await target.entries.send(entry, request, { answerTimeoutMs: row.answerTimeoutMs });
     } finally {
       simulator.clearFaults();
+      await after?.();
+    }
+    // SEEK refused the browser token (a fault said so): the gateway now remembers it as
+    // refused, so the next rows get a new one.
+    if (row.auth === 'browser' && result.log?.errorCodes !== undefined) {
+      const codes = result.log.errorCodes as string[];
+      if (codes.includes('UNAUTHENTICATED')) await freshBrowserToken();
     }
     if (!results.has(row.name)) results.set(row.name, new Map());
     results.get(row.name)?.set(entry, result);

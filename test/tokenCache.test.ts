@@ -72,7 +72,6 @@ const countingRedisStore = (metrics: ReturnType<typeof createMetrics>) => {
       inner.acquireLock(key, owner, ttl)
     ),
     releaseLock: (key, owner) => (calls.push(`unlock ${key}`), inner.releaseLock(key, owner)),
-    increment: (key, windowMs) => (calls.push(`incr ${key}`), inner.increment(key, windowMs)),
     onReady: (listener) => inner.onReady(listener),
     close: () => inner.close(),
   };

@@ -226,13 +226,17 @@ describe('unexpected errors are masked', () => {
   it('an error thrown inside a resolver reaches the caller masked, with the request id', async () => {
     const simulator = await startSimulator({ clientId: uniqueClientId('masking') });
     const detail = 'redis exploded at redis://:hunter2@10.9.8.7:6379';
+    // Armed once the gateway has started (its start reads the partner token through the store).
+    let armed = false;
     const store: SharedStore = {
       ...disabledSharedStore,
-      increment: async () => {
-        throw new Error(detail);
+      get: async () => {
+        if (armed) throw new Error(detail);
+        return undefined;
       },
     };
     const gw = await startGateway(simulator, {}, { sharedStore: store });
+    armed = true;
     try {
       const jwt = await userJwt({ hirerIds: [FAKE_LTD] });
       const response = await request(gw.gateway.app)

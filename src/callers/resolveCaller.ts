@@ -1,16 +1,16 @@
 import { ErrorCode, GatewayError } from '../errors';
 import type { Caller } from './caller';
-import { createServiceKeyMatcher } from './serviceKeys';
+import type { ServiceKeyMatcher } from './serviceKeys';
 import { createUserJwtVerifier, type UserJwtOptions } from './userJwt';
 
 export interface CallerResolverOptions {
-  serviceKeys: readonly string[];
+  /** The service a bearer is the key of (the keys in force now). */
+  serviceKeys: ServiceKeyMatcher;
   /** undefined when the gateway accepts no user JWTs. */
   userJwt: UserJwtOptions | undefined;
 }
 
 const ANONYMOUS: Caller = { kind: 'anonymous' };
-const SERVICE: Caller = { kind: 'service' };
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 
 /**
@@ -19,7 +19,17 @@ const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
  * does not verify: such a token is never passed on to SEEK.
  */
 export const createCallerResolver = (options: CallerResolverOptions) => {
-  const isServiceKey = createServiceKeyMatcher(options.serviceKeys);
+  // One caller object per service name: the hot path allocates nothing for a service.
+  const services = new Map<string, Caller>();
+  const serviceCaller = (name: string) => {
+    let caller = services.get(name);
+    if (!caller) {
+      if (services.size >= 10_000) services.clear();
+      caller = { kind: 'service', name };
+      services.set(name, caller);
+    }
+    return caller;
+  };
   const userJwt = options.userJwt ? createUserJwtVerifier(options.userJwt) : undefined;
 
   /** Decides without I/O when it can (everything but a user JWT), so the hot path stays sync. */
@@ -33,7 +43,8 @@ export const createCallerResolver = (options: CallerResolverOptions) => {
       );
     }
     const credential = match[1];
-    if (isServiceKey(credential)) return SERVICE;
+    const service = options.serviceKeys(credential);
+    if (service !== undefined) return serviceCaller(service);
     if (userJwt?.claimsOurIssuer(credential)) return { verify: credential };
     return { kind: 'seek-token', accessToken: credential };
   };

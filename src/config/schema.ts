@@ -8,6 +8,7 @@ import { graphqlGroup } from './groups/graphql';
 import { httpGroup } from './groups/http';
 import { loggingGroup } from './groups/logging';
 import { networkGroup } from './groups/network';
+import { protectionGroup } from './groups/protection';
 import { redisGroup } from './groups/redis';
 import { seekGroup } from './groups/seek';
 import { serverGroup } from './groups/server';
@@ -30,6 +31,7 @@ const groups = {
   serviceKeys: serviceKeysGroup,
   auth: authGroup,
   browserTokens: browserTokensGroup,
+  protection: protectionGroup,
   http: httpGroup,
   graphql: graphqlGroup,
   documents: documentsGroup,
@@ -62,6 +64,8 @@ export const configSchema = z
     serviceKeys: rest.serviceKeys,
     auth: rest.auth,
     browserTokens: rest.browserTokens,
+    /** Service keys file, rate limits, client address, the bound on calls to SEEK. */
+    protection: rest.protection,
     http: rest.http,
     graphql: rest.graphql,
     /** Trusted documents (the manifest, safelisting) and APQ. */

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Limiter } from '../protection/limiters';
 
 import type { Metrics } from '../observability/metrics';
 import type { SharedStore } from '../tokens/cache/sharedStore';
@@ -15,6 +16,11 @@ export interface ApqStoreOptions {
   maxEntries: number;
   /** APQ_MAX_DOCUMENT_CHARS: longer documents stay in memory only. */
   maxDocumentChars: number;
+  /**
+   * Counts registrations admitted to Redis: `maxEntries` per TTL window, shared by every replica
+   * (the rate limiters' Redis counts; without Redis this replica's).
+   */
+  admissions: Limiter;
   metrics: Metrics;
   /** The in-memory tier in front of Redis, per replica. */
   memory?: {
@@ -28,7 +34,7 @@ export interface ApqStoreOptions {
 /**
  * Automatic persisted queries shared by every replica: a bounded in-memory LRU in front of
  * Redis. Redis holds at most 2 x maxEntries documents of at most maxDocumentChars each: a
- * fixed-window counter in Redis admits maxEntries registrations per TTL window, and each
+ * window counter in Redis (rate-limiter-flexible, as the rate limits) admits maxEntries registrations per TTL window, and each
  * document expires one TTL after it was written, so only the current and the previous
  * window's documents can be alive. Redis slow or down: every call is bounded by the shared
  * store and misses, and the memory tier serves what this replica has seen.
@@ -41,7 +47,6 @@ export const createApqStore = (options: ApqStoreOptions) => {
     sizeCalculation: (document) => document.length + 64,
   });
   const keyOf = (hash: string) => `${options.keyPrefix}:apq:${hash}`;
-  const admissionsKey = `${options.keyPrefix}:apq-admissions`;
   const shared = store.state !== 'disabled';
 
   const fromRedis = async (hash: string): Promise<string | undefined> => {
@@ -53,8 +58,8 @@ export const createApqStore = (options: ApqStoreOptions) => {
   };
 
   const admitToRedis = async (hash: string, document: string) => {
-    const count = await store.increment(admissionsKey, options.ttlMs);
-    if (count === undefined || count > options.maxEntries) {
+    const admission = await options.admissions.consume('registrations');
+    if (!admission.allowed) {
       metrics.persistedDocuments.inc({ event: 'apq_register', result: 'memory_only' });
       return;
     }

@@ -78,6 +78,43 @@ export const createMetrics = () => {
     labelNames: ['event', 'result'] as const,
     registers: [registry],
   });
+  const seekInFlight = new Gauge({
+    name: 'gateway_seek_in_flight',
+    help: 'Calls to SEEK GraphQL (operations and browser-token exchanges) in flight now',
+    registers: [registry],
+  });
+  const seekQueueLength = new Gauge({
+    name: 'gateway_seek_queue_length',
+    help: 'Calls waiting for a free SEEK_MAX_CONCURRENCY slot now',
+    registers: [registry],
+  });
+  const seekConcurrencyLimit = new Gauge({
+    name: 'gateway_seek_concurrency_limit',
+    help: 'Concurrent calls to SEEK allowed now: SEEK_MAX_CONCURRENCY, lowered while SEEK answers 429',
+    registers: [registry],
+  });
+  const seekBackoffs = new Counter({
+    name: 'gateway_seek_backoffs_total',
+    help: "Times SEEK's 429 halved the gateway's concurrent calls to SEEK",
+    registers: [registry],
+  });
+  const rateLimitRefusals = new Counter({
+    name: 'gateway_rate_limit_refusals_total',
+    help: 'Requests refused by caller protection, by limit (service, browser_token, address, refused_token) and service key name',
+    labelNames: ['limit', 'service'] as const,
+    registers: [registry],
+  });
+  const rateLimitFallbacks = new Counter({
+    name: 'gateway_rate_limit_fallbacks_total',
+    help: 'Times Redis failed or was slow and the rate limits counted per replica for a second',
+    registers: [registry],
+  });
+  const serviceRequests = new Counter({
+    name: 'gateway_service_requests_total',
+    help: 'GraphQL requests of backend services by service key name and outcome',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     seekSeconds,
@@ -85,6 +122,13 @@ export const createMetrics = () => {
     traceExports,
     freeFormDocuments,
     persistedDocuments,
+    seekInFlight,
+    seekQueueLength,
+    seekConcurrencyLimit,
+    seekBackoffs,
+    rateLimitRefusals,
+    rateLimitFallbacks,
+    serviceRequests,
     requestSeconds,
     upstreamSeconds,
     tokenCache,

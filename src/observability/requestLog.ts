@@ -13,6 +13,8 @@ export interface RequestRecord {
   method: string;
   /** The caller's kind, or `unknown` when the request was refused before it was resolved. */
   callerKind: string;
+  /** The service key's name, for a service (never the key). */
+  serviceName?: string | undefined;
   operationName: string | null | undefined;
   operationType: string | undefined;
   /** ok: answered without errors; error: GraphQL errors; rejected: refused before execution. */
@@ -84,6 +86,8 @@ export const createRequestRecorder = (options: {
     // per caller kind says whether PERSISTED_DOCUMENTS_REQUIRED would refuse anyone.
     if (record.document === 'text' || record.document === 'apq')
       metrics.freeFormDocuments.inc({ caller: record.callerKind, document: record.document });
+    if (record.serviceName !== undefined)
+      metrics.serviceRequests.inc({ service: record.serviceName, outcome: record.outcome });
     logger.info(
       {
         requestId: record.requestId,
@@ -91,6 +95,7 @@ export const createRequestRecorder = (options: {
         seekRequestIds: record.seekRequestIds,
         method: record.method,
         caller: record.callerKind,
+        serviceName: record.serviceName,
         operationName: loggableName(record.operationName),
         operationType: record.operationType,
         outcome: record.outcome,

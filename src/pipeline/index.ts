@@ -17,6 +17,7 @@ import { clientRequestIdOf, singleHeader } from './headers';
 import { negotiateMediaType } from './negotiate';
 import { readOperationRequest } from './operationRequest';
 import type { PersistedQueries } from './persistedQueries';
+import type { CallerProtection } from './protect';
 import type { RequestState } from './state';
 
 /** An operation the gateway runs itself (gateway fields, introspection, mixed operations). */
@@ -42,6 +43,8 @@ export interface PipelineOptions {
   /** SEEK's schema with the gateway's additions, as in force now. */
   currentSchema: () => GraphQLSchema | undefined;
   callers: CallerResolver;
+  /** Rate limits per caller and refused browser tokens (stage 4b). */
+  protection: CallerProtection;
   documents: Documents;
   persistedQueries: PersistedQueries;
   forwarder: Forwarder;
@@ -67,6 +70,8 @@ export interface PipelineOptions {
  *   3 operation request: method, CSRF,       operationRequest.ts, csrf.ts, jsonBody.ts
  *     content type, JSON or GET parameters
  *   4 caller                                 callers/resolveCaller.ts
+ *   4b caller protection: rate limits per     protect.ts, protection/
+ *     service, browser token and address; refused browser tokens
  *   5 document: by id (trusted documents,   persistedQueries.ts, safelist.ts, documents.ts
  *     prepared at load; APQ) or text, safelisting per caller kind; parse and validate (one
  *     rule list, cached), operation, variables
@@ -136,6 +141,9 @@ export const createPipeline = (options: PipelineOptions) => {
             ? trace.stage('resolve caller', () => options.callers.verifyUser(decided.verify))
             : options.callers.verifyUser(decided.verify))
         : decided;
+    // A promise only when the decision waits on a count (never for a service).
+    const protecting = options.protection.check(state);
+    if (protecting) await protecting;
 
     const schema = options.currentSchema();
     if (!schema)
@@ -177,9 +185,10 @@ export const createPipeline = (options: PipelineOptions) => {
         ? trace.stage('forward to SEEK', () => options.forwarder.forward(forward))
         : options.forwarder.forward(forward));
       writeSeekAnswer(state, forwarded);
-      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result))
+      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result)) {
+        options.protection.rememberRefused(forward.caller.accessToken);
         options.onBrowserTokenRefused?.(forward.caller.accessToken);
-      else if (register?.when === 'seek-accepted') register.run();
+      } else if (register?.when === 'seek-accepted') register.run();
       return;
     }
     state.route = 'execute';
@@ -217,6 +226,7 @@ export const createPipeline = (options: PipelineOptions) => {
       seekRequestIds: state.seekRequestIds,
       method: state.method,
       callerKind: state.caller?.kind ?? 'unknown',
+      serviceName: state.caller?.kind === 'service' ? state.caller.name : undefined,
       operationName: state.operationName,
       operationType: state.operationType,
       outcome: !state.errorCodes ? 'ok' : state.route === 'refused' ? 'rejected' : 'error',

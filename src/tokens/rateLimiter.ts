@@ -1,5 +1,5 @@
-import type { Clock } from '../clock';
-import type { SharedStore } from './cache/sharedStore';
+import type { LimiterFactory } from '../protection/limiters';
+import { tokenDigest } from '../protection/refusedTokens';
 
 export interface RateDecision {
   allowed: boolean;
@@ -12,40 +12,24 @@ export interface RateLimiter {
   allow(subject: string): Promise<RateDecision>;
 }
 
-const WINDOW_MS = 60_000;
-
 /**
- * Fixed one-minute windows, counted in Redis so all replicas share one budget per user, and
- * in memory while Redis is out (each replica then enforces the limit on its own).
+ * The browserToken exchanges of one user per minute (BROWSER_TOKEN_RATE_PER_MINUTE), on the
+ * same limiters as the caller protection (rate-limiter-flexible): shared by all replicas
+ * through Redis, per replica while Redis is out. Users are counted by a hash of their ID.
  */
 export const createRateLimiter = (options: {
   limitPerMinute: number;
-  keyPrefix: string;
-  store: SharedStore;
-  clock: Clock;
+  limiters: LimiterFactory;
 }): RateLimiter => {
-  const local = new Map<string, number>();
-  let localWindow = -1;
+  const limiter = options.limiters.create({
+    name: 'browser-token-exchange',
+    pointsPerWindow: options.limitPerMinute,
+    unboundedKeys: true,
+  });
   return {
     async allow(subject) {
-      const now = options.clock.now();
-      const window = Math.floor(now / WINDOW_MS);
-      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1_000));
-      const shared = await options.store.increment(
-        // One key per subject and window (a single-key script); the subject is the hash tag, so
-        // a subject's windows stay on one Redis Cluster node.
-        `${options.keyPrefix}:ratelimit:{${subject.replace(/[{}]/g, '_')}}:${window}`,
-        WINDOW_MS * 2,
-      );
-      if (shared !== undefined)
-        return { allowed: shared <= options.limitPerMinute, retryAfterSeconds };
-      if (window !== localWindow) {
-        local.clear();
-        localWindow = window;
-      }
-      const count = (local.get(subject) ?? 0) + 1;
-      local.set(subject, count);
-      return { allowed: count <= options.limitPerMinute, retryAfterSeconds };
+      const decision = await limiter.consume(tokenDigest(subject));
+      return { allowed: decision.allowed, retryAfterSeconds: decision.retryAfterSeconds };
     },
   };
 };

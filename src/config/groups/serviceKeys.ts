@@ -27,6 +27,8 @@ export const serviceKeysGroup = z
         }
       });
     }),
+    // Read here for the production rule only; the protection group carries the path.
+    GATEWAY_API_KEYS_FILE: optionalString,
     AUTH_JWT_ISSUER: optionalString,
   })
   .superRefine(
@@ -34,11 +36,12 @@ export const serviceKeysGroup = z
       if (
         values.NODE_ENV === 'production' &&
         values.GATEWAY_API_KEYS.length === 0 &&
+        !values.GATEWAY_API_KEYS_FILE &&
         !values.AUTH_JWT_ISSUER
       ) {
         reportCombination(
           ctx,
-          'set at least one service key or AUTH_JWT_ISSUER in production',
+          'set at least one service key (GATEWAY_API_KEYS or GATEWAY_API_KEYS_FILE) or AUTH_JWT_ISSUER in production',
           'GATEWAY_API_KEYS',
         );
       }

@@ -7,6 +7,7 @@ import {
   createRedisConnection,
   describeRedisFailure,
   withinGrace,
+  type AnyRedisClient,
   type RedisConnectionOptions,
 } from './redisConnection';
 
@@ -43,8 +44,11 @@ export interface SharedStore {
   delete(key: string): Promise<void>;
   acquireLock(key: string, owner: string, ttlMs: number): Promise<LockResult>;
   releaseLock(key: string, owner: string): Promise<void>;
-  /** Adds one to a fixed-window counter and returns the new count, or undefined when Redis is out. */
-  increment(key: string, windowMs: number): Promise<number | undefined>;
+  /**
+   * The bounded node-redis client behind the store, for the rate limits (rate-limiter-flexible
+   * counts in the same Redis); undefined without Redis.
+   */
+  readonly redisClient?: AnyRedisClient | undefined;
   /** Called each time the connection becomes ready again (e.g. to write tokens back). */
   onReady(listener: () => void): void;
   close(): Promise<void>;
@@ -58,7 +62,6 @@ export const disabledSharedStore: SharedStore = {
   delete: async () => undefined,
   acquireLock: async () => 'unavailable',
   releaseLock: async () => undefined,
-  increment: async () => undefined,
   onReady: () => undefined,
   close: async () => undefined,
 };
@@ -67,10 +70,6 @@ export const disabledSharedStore: SharedStore = {
 // can't release the lock a newer owner holds.
 const RELEASE_LOCK_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-
-// INCR, and set the window's expiry on the first count only (PEXPIRE … NX needs Redis 7).
-const INCREMENT_SCRIPT =
-  "local count = redis.call('incr', KEYS[1]) if count == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return count";
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -244,6 +243,7 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
   };
 
   return {
+    redisClient: client,
     get state(): SharedStoreState {
       return healthy() ? 'ready' : 'degraded';
     },
@@ -283,12 +283,6 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       await bounded('unlock', () =>
         commands.eval(RELEASE_LOCK_SCRIPT, { keys: [key], arguments: [owner] }),
       );
-    },
-    async increment(key, windowMs) {
-      const count = await bounded('increment', () =>
-        commands.eval(INCREMENT_SCRIPT, { keys: [key], arguments: [String(windowMs)] }),
-      );
-      return typeof count === 'number' ? count : undefined;
     },
     onReady(listener) {
       readyListeners.push(listener);

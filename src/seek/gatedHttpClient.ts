@@ -1,0 +1,24 @@
+import type { HttpClient } from './httpClient';
+import type { CallGate } from './callGate';
+
+/**
+ * The HTTP client for calls to SEEK's GraphQL host (forwarded operations and browser-token
+ * exchanges): every call holds one of the gate's slots from sending to the last byte, and its
+ * status tells the gate SEEK's pace. Partner-token calls (auth.seek.com) and start-up
+ * introspection do not pass the gate: they must not queue behind client traffic.
+ */
+export const createGatedHttpClient = (http: HttpClient, gate: CallGate): HttpClient => ({
+  async post(url, options) {
+    const entered = gate.enter();
+    const release = typeof entered === 'function' ? entered : await entered;
+    let status: number | undefined;
+    try {
+      const response = await http.post(url, options);
+      status = response.status;
+      return response;
+    } finally {
+      release(status);
+    }
+  },
+  close: () => http.close(),
+});
