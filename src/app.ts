@@ -23,9 +23,11 @@ import { describeError, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestRecorder } from './observability/requestLog';
 import { createPipeline } from './pipeline';
+import { createAttachmentStage } from './pipeline/attachments';
 import { createDocuments } from './pipeline/documents';
 import { createQueryLimits } from './pipeline/limits';
 import { createPersistedQueries } from './pipeline/persistedQueries';
+import { createAttachmentFetcher } from './seek/attachments';
 import { createAuthClient } from './seek/authClient';
 import { createForwarder, type Forwarder } from './seek/forwarder';
 import { createHttpClient, type HttpClient } from './seek/httpClient';
@@ -307,6 +309,12 @@ const buildHttp = async (
   shared.closers.push(() => apollo.stop());
 
   const limits = createQueryLimits(config.graphql);
+  // A browser token SEEK refused is not handed out again: the next browserToken gets a new one.
+  const onBrowserTokenRefused = (accessToken: string) => {
+    tokens.browserTokens.forget(accessToken).catch((error: unknown) => {
+      logger.warn({ err: describeError(error) }, 'could not drop a refused browser token');
+    });
+  };
   const pipeline = createPipeline({
     currentSchema: () => seek.schemas.current()?.api,
     callers: createCallerResolver({
@@ -334,12 +342,21 @@ const buildHttp = async (
     persistedQueries: createPersistedQueries(),
     forwarder: seek.forwarder,
     execute: createApolloExecution(apollo, seek.forwarder),
-    // A browser token SEEK refused is not handed out again: the next browserToken gets a new one.
-    onBrowserTokenRefused: (accessToken) => {
-      tokens.browserTokens.forget(accessToken).catch((error: unknown) => {
-        logger.warn({ err: describeError(error) }, 'could not drop a refused browser token');
-      });
-    },
+    attachments: createAttachmentStage({
+      fetcher: createAttachmentFetcher({
+        http: shared.http,
+        userAgent: config.userAgent,
+        timeoutMs: config.seek.timeoutMs,
+        idleTimeoutMs: config.attachments.idleTimeoutMs,
+        partnerTokens: tokens.partnerTokens,
+        metrics,
+      }),
+      // The one origin attachments come from: SEEK's (the simulator's in the embedded default).
+      seekOrigin: new URL(config.seek.apiUrl).origin,
+      maxBytes: config.attachments.maxBytes,
+      onBrowserTokenRefused,
+    }),
+    onBrowserTokenRefused,
     body: { maxBytes: config.http.maxBodyBytes, timeoutMs: config.http.bodyTimeoutMs },
     record: createRequestRecorder({ logger, metrics }),
     logger,

@@ -81,6 +81,7 @@ describe('configuration defaults', () => {
         bodyTimeoutMs: 10_000,
         shutdownTimeoutMs: 10_000,
       },
+      attachments: { maxBytes: 52_428_800, idleTimeoutMs: 10_000 },
       graphql: {
         introspection: true,
         ide: 'sandbox',
@@ -121,6 +122,7 @@ describe('configuration defaults', () => {
       auth: true,
       browserTokens: true,
       http: true,
+      attachments: true,
       graphql: true,
       network: true,
       userAgent: true,

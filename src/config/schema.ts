@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { attachmentsGroup } from './groups/attachments';
 import { authGroup } from './groups/auth';
 import { browserTokensGroup } from './groups/browserTokens';
 import { credentialsGroup } from './groups/credentials';
@@ -29,6 +30,7 @@ const groups = {
   auth: authGroup,
   browserTokens: browserTokensGroup,
   http: httpGroup,
+  attachments: attachmentsGroup,
   graphql: graphqlGroup,
   logging: loggingGroup,
   network: networkGroup,
@@ -59,6 +61,8 @@ export const configSchema = z
     auth: rest.auth,
     browserTokens: rest.browserTokens,
     http: rest.http,
+    /** GET /attachments: size and idle-time limits. */
+    attachments: rest.attachments,
     graphql: rest.graphql,
     /** The metrics listener (METRICS_PORT) and the outbound proxy. */
     network: rest.network,

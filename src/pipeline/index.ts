@@ -6,9 +6,10 @@ import { OperationTypeNode, type FormattedExecutionResult, type GraphQLSchema } 
 import type { CallerResolver } from '../callers/resolveCaller';
 import { ErrorCode, GatewayError, GatewayErrors, isGatewayError } from '../errors';
 import { describeError, type Logger } from '../observability/logger';
-import type { RequestRecorder } from '../observability/requestLog';
+import type { RequestRecord, RequestRecorder } from '../observability/requestLog';
 import { isWholeUnauthenticated, type Forwarder } from '../seek/forwarder';
 import { writeErrors, writeExecutionResult, writeSeekAnswer } from './answer';
+import type { AttachmentStage } from './attachments';
 import type { BodyLimits } from './body';
 import type { Documents } from './documents';
 import { forwardRequestOf } from './forward';
@@ -45,6 +46,8 @@ export interface PipelineOptions {
   persistedQueries: PersistedQueries;
   forwarder: Forwarder;
   execute: ExecuteStage;
+  /** GET /attachments' own stages (what to fetch, the download); the rest are these. */
+  attachments: AttachmentStage;
   /**
    * Told of every browser token SEEK refused as a whole (UNAUTHENTICATED) on its way through,
    * so a cached copy of it is not handed out again.
@@ -74,6 +77,9 @@ export interface PipelineOptions {
  *
  * The fast lane is not a second copy of these rules: it is stage 6 choosing "forward the
  * validated operation" instead of execution, as Apollo's responseForOperation does.
+ *
+ * GET /attachments runs the same stages 1, 4, 8 and 9 (`serve`, `resolveCaller`, `fail`,
+ * `recordRequest`); its own (the URL check, the download) are attachments.ts.
  */
 export const createPipeline = (options: PipelineOptions) => {
   const { logger } = options;
@@ -99,7 +105,15 @@ export const createPipeline = (options: PipelineOptions) => {
       status: 0,
       errorCodes: undefined,
       hadData: false,
+      download: undefined,
     };
+  };
+
+  /** Stage 4: who is calling. A token claiming our issuer is verified once, without deciding its kind again. */
+  const resolveCaller = async (state: RequestState) => {
+    const authorization = singleHeader(state.req.headers, 'authorization');
+    const decided = options.callers.resolveSync(authorization);
+    state.caller = 'verify' in decided ? await options.callers.verifyUser(decided.verify) : decided;
   };
 
   const run = async (state: RequestState) => {
@@ -110,10 +124,7 @@ export const createPipeline = (options: PipelineOptions) => {
     state.operationRead = true;
     state.operationName = request.operationName;
 
-    const authorization = singleHeader(req.headers, 'authorization');
-    const decided = options.callers.resolveSync(authorization);
-    // A token claiming our issuer is verified once, without deciding its kind again.
-    state.caller = 'verify' in decided ? await options.callers.verifyUser(decided.verify) : decided;
+    await resolveCaller(state);
 
     const schema = options.currentSchema();
     if (!schema)
@@ -174,8 +185,15 @@ export const createPipeline = (options: PipelineOptions) => {
     writeErrors(state, [new GatewayError(ErrorCode.InternalServerError, 'Internal server error')]);
   };
 
-  const recordRequest = (state: RequestState) => {
+  const runAttachment = async (state: RequestState) => {
+    const url = options.attachments.target(state);
+    await resolveCaller(state);
+    await options.attachments.download(state, url);
+  };
+
+  const recordRequest = (state: RequestState, endpoint: RequestRecord['endpoint']) => {
     options.record({
+      endpoint,
       requestId: state.requestId,
       method: state.method,
       callerKind: state.caller?.kind ?? 'unknown',
@@ -187,25 +205,36 @@ export const createPipeline = (options: PipelineOptions) => {
       durationMs: performance.now() - state.started,
       route: state.route,
       errorCodes: state.errorCodes,
+      download: state.download,
     });
   };
 
-  /** The node:http handler of /graphql (after CORS, for requests from browsers). */
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const state = beginRequest(req, res);
-    try {
-      await run(state);
-    } catch (error) {
-      fail(state, error);
-    }
-    try {
-      recordRequest(state);
-    } catch (error) {
-      logger.error({ requestId: state.requestId, err: describeError(error) }, 'request log failed');
-    }
-  };
+  /** One request through the shared frame: id and headers, the stages, the error writer, the record. */
+  const serve =
+    (endpoint: RequestRecord['endpoint'], stages: (state: RequestState) => Promise<void>) =>
+    async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const state = beginRequest(req, res);
+      try {
+        await stages(state);
+      } catch (error) {
+        fail(state, error);
+      }
+      try {
+        recordRequest(state, endpoint);
+      } catch (error) {
+        logger.error(
+          { requestId: state.requestId, err: describeError(error) },
+          'request log failed',
+        );
+      }
+    };
 
-  return { handle };
+  return {
+    /** The node:http handler of /graphql (after CORS, for requests from browsers). */
+    handle: serve('graphql', run),
+    /** The node:http handler of GET /attachments. */
+    handleAttachment: serve('attachments', runAttachment),
+  };
 };
 
 export type Pipeline = ReturnType<typeof createPipeline>;

@@ -3,8 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../callers/caller';
 import type { ResponseMediaType } from './negotiate';
 
-/** How a request was answered: sent to SEEK as it is, run by the gateway, or never run. */
-export type Route = 'forward' | 'execute' | 'refused';
+/**
+ * How a request was answered: sent to SEEK as it is, run by the gateway, an attachment
+ * downloaded from SEEK, or never run.
+ */
+export type Route = 'forward' | 'execute' | 'attachment' | 'refused';
+
+/** How an attachment's body went: whole, cut at the size limit, stalled, or dropped. */
+export type DownloadOutcome = 'ok' | 'too_large' | 'idle_timeout' | 'client_closed' | 'failed';
 
 /** What the pipeline knows about one request so far; every stage reads and fills it. */
 export interface RequestState {
@@ -31,4 +37,6 @@ export interface RequestState {
   errorCodes: string[] | undefined;
   /** The answer had `data` (possibly next to errors): a partial success. */
   hadData: boolean;
+  /** GET /attachments, once the file's headers went out: bytes passed on and how it ended. */
+  download: { bytes: number; outcome: DownloadOutcome } | undefined;
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 
 import { request } from 'undici';
 
@@ -37,13 +38,41 @@ export interface PostOptions {
   timeoutMs: number;
 }
 
+export interface StreamOptions {
+  headers: Record<string, string>;
+  /** Bound on the time to the answer's headers, connect included. */
+  headersTimeoutMs: number;
+  /** Longest gap between two parts of the body (undici's bodyTimeout). */
+  idleTimeoutMs: number;
+}
+
+/** An answer whose body is still arriving: read it, or destroy it to let the connection go. */
+export interface StreamedResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
 export interface HttpClient {
   post(url: string, options: PostOptions): Promise<UpstreamResponse>;
+  /**
+   * A GET whose body is not buffered (attachments). Redirects are not followed: a 3xx is an
+   * answer like any other.
+   */
+  stream(url: string, options: StreamOptions): Promise<StreamedResponse>;
   close(): Promise<void>;
 }
 
 /** Answers larger than this are refused: SEEK's responses are far smaller. */
-const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+const ignoreError = () => undefined;
+
+const failureOf = (error: unknown, timedOut: boolean, timeoutMs: number) => {
+  if (timedOut) return new UpstreamFailure('timeout', `no answer within ${timeoutMs} ms`);
+  const code = (error as { code?: string }).code;
+  return new UpstreamFailure('network', `connection failed${code ? ` (${code})` : ''}`);
+};
 
 /**
  * Keep-alive connection pool to SEEK (undici's Agent): one TLS handshake serves many
@@ -88,11 +117,35 @@ export const createHttpClient = (
           body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
         };
       } catch (error) {
-        if (timedOut) {
-          throw new UpstreamFailure('timeout', `no answer within ${timeoutMs} ms`);
-        }
-        const code = (error as { code?: string }).code;
-        throw new UpstreamFailure('network', `connection failed${code ? ` (${code})` : ''}`);
+        throw failureOf(error, timedOut, timeoutMs);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async stream(url, { headers, headersTimeoutMs, idleTimeoutMs }) {
+      // The timer bounds the wait for headers only (connect and TLS included); once they are in,
+      // undici's bodyTimeout bounds each gap in the body, however long the whole file takes.
+      const abort = new EventEmitter();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        abort.emit('abort');
+      }, headersTimeoutMs);
+      try {
+        const response = await request(url, {
+          dispatcher: agent,
+          method: 'GET',
+          headers,
+          signal: abort,
+          headersTimeout: headersTimeoutMs,
+          bodyTimeout: idleTimeoutMs,
+        });
+        // Whoever reads the body sees its errors; one destroyed unread (a refusal, a file over the
+        // limit) must not raise an unhandled 'error' (undici's RequestAbortedError).
+        response.body.on('error', ignoreError);
+        return { status: response.statusCode, headers: response.headers, body: response.body };
+      } catch (error) {
+        throw failureOf(error, timedOut, headersTimeoutMs);
       } finally {
         clearTimeout(timer);
       }
