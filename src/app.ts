@@ -26,6 +26,7 @@ import { createMetrics, type Metrics } from './observability/metrics';
 import { createRequestRecorder } from './observability/requestLog';
 import { startTracing, type Tracing } from './observability/tracing';
 import { createPipeline } from './pipeline';
+import { createAttachmentStage } from './pipeline/attachments';
 import { createDocuments } from './pipeline/documents';
 import { createQueryLimits } from './pipeline/limits';
 import { createPersistedQueries } from './pipeline/persistedQueries';
@@ -34,6 +35,7 @@ import { createTrustedDocuments, type TrustedDocuments } from './documents/trust
 import { createCallerProtection } from './pipeline/protect';
 import { createMemoryLimiters, createRedisLimiters } from './protection/limiters';
 import { createRefusedTokens } from './protection/refusedTokens';
+import { createAttachmentFetcher } from './seek/attachments';
 import { createAuthClient } from './seek/authClient';
 import { createCallGate } from './seek/callGate';
 import { createForwarder, type Forwarder } from './seek/forwarder';
@@ -397,6 +399,21 @@ const buildHttp = async (
     hideSuggestions: config.environment === 'production',
   });
   const trustedDocuments = buildTrustedDocuments(shared, seek.schemas, documents.prepareUncached);
+  const protection = createCallerProtection({
+    limits: config.protection.rateLimits,
+    limiters: tokens.limiters,
+    refusedTokens: createRefusedTokens({ clock: shared.clock }),
+    trustProxyHops: config.protection.trustProxyHops,
+    metrics,
+  });
+  // A browser token SEEK refused as a whole, on any path: answered UNAUTHENTICATED from memory
+  // next time (caller protection), and not handed out again by browserToken.
+  const onBrowserTokenRefused = (accessToken: string) => {
+    protection.rememberRefused(accessToken);
+    tokens.browserTokens.forget(accessToken).catch((error: unknown) => {
+      logger.warn({ err: describeError(error) }, 'could not drop a refused browser token');
+    });
+  };
   const pipeline = createPipeline({
     currentSchema: () => seek.schemas.current()?.api,
     callers: createCallerResolver({
@@ -438,21 +455,24 @@ const buildHttp = async (
       }),
       required: config.documents.required,
     }),
-    protection: createCallerProtection({
-      limits: config.protection.rateLimits,
-      limiters: tokens.limiters,
-      refusedTokens: createRefusedTokens({ clock: shared.clock }),
-      trustProxyHops: config.protection.trustProxyHops,
-      metrics,
-    }),
+    protection,
     forwarder: seek.forwarder,
     execute: createApolloExecution(apollo, seek.forwarder),
-    // A browser token SEEK refused is not handed out again: the next browserToken gets a new one.
-    onBrowserTokenRefused: (accessToken) => {
-      tokens.browserTokens.forget(accessToken).catch((error: unknown) => {
-        logger.warn({ err: describeError(error) }, 'could not drop a refused browser token');
-      });
-    },
+    attachments: createAttachmentStage({
+      fetcher: createAttachmentFetcher({
+        http: shared.http,
+        userAgent: config.userAgent,
+        timeoutMs: config.seek.timeoutMs,
+        idleTimeoutMs: config.attachments.idleTimeoutMs,
+        partnerTokens: tokens.partnerTokens,
+        metrics,
+      }),
+      // The one origin attachments come from: SEEK's (the simulator's in the embedded default).
+      seekOrigin: new URL(config.seek.apiUrl).origin,
+      maxBytes: config.attachments.maxBytes,
+      onBrowserTokenRefused,
+    }),
+    onBrowserTokenRefused,
     body: { maxBytes: config.http.maxBodyBytes, timeoutMs: config.http.bodyTimeoutMs },
     record: createRequestRecorder({ logger, metrics, traceIdOf: shared.tracing?.activeTraceId }),
     logger,

@@ -17,7 +17,7 @@ export const ErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   /** The request body did not arrive within HTTP_BODY_TIMEOUT_MS. */
   RequestTimeout: 'REQUEST_TIMEOUT',
-  /** A method /graphql does not take (PUT…), or a mutation sent by GET. */
+  /** A method /graphql does not take (PUT…), a mutation sent by GET, or /attachments not by GET. */
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   /** A body that is not JSON, in a charset other than UTF-8, or in an unknown content-encoding. */
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
@@ -42,7 +42,7 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** As many calls to SEEK are in flight as SEEK_MAX_CONCURRENCY allows and the queue is full. */
   GatewayBusy: 'GATEWAY_BUSY',
-  /** SEEK did not answer within SEEK_TIMEOUT_MS. */
+  /** SEEK did not answer within SEEK_TIMEOUT_MS (or an attachment's body stalled ATTACHMENT_IDLE_TIMEOUT_MS). */
   SeekTimeout: 'SEEK_TIMEOUT',
   /** SEEK could not be reached or answered 5xx / 429 after the allowed retry. */
   SeekUnavailable: 'SEEK_UNAVAILABLE',
@@ -54,6 +54,17 @@ export const ErrorCode = {
   SeekAuthRejected: 'SEEK_AUTH_REJECTED',
   /** auth.seek.com was down, slow or answered garbage; no cached token could serve. */
   SeekAuthUnavailable: 'SEEK_AUTH_UNAVAILABLE',
+  /**
+   * GET /attachments: the `url` is not one of SEEK's attachment URLs (another origin, scheme or
+   * port, userinfo, a query, an encoded or odd path, a repeated parameter). Nothing was fetched.
+   */
+  AttachmentUrlRefused: 'ATTACHMENT_URL_REFUSED',
+  /** SEEK refused the download for the token (HTTP 403): scope, hirer or relationship. */
+  AttachmentForbidden: 'ATTACHMENT_FORBIDDEN',
+  /** SEEK has no such attachment (HTTP 404). */
+  AttachmentNotFound: 'ATTACHMENT_NOT_FOUND',
+  /** The file is larger than ATTACHMENT_MAX_BYTES: refused, or cut where it passed the limit. */
+  AttachmentTooLarge: 'ATTACHMENT_TOO_LARGE',
   /** Anything unexpected; the detail is in the log under the request id. */
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -86,6 +97,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   SEEK_REJECTED: 502,
   SEEK_AUTH_REJECTED: 502,
   SEEK_AUTH_UNAVAILABLE: 503,
+  ATTACHMENT_URL_REFUSED: 400,
+  ATTACHMENT_FORBIDDEN: 403,
+  ATTACHMENT_NOT_FOUND: 404,
+  ATTACHMENT_TOO_LARGE: 502,
   INTERNAL_SERVER_ERROR: 500,
 };
 

@@ -88,6 +88,7 @@ describe('configuration defaults', () => {
         bodyTimeoutMs: 10_000,
         shutdownTimeoutMs: 10_000,
       },
+      attachments: { maxBytes: 52_428_800, idleTimeoutMs: 10_000 },
       graphql: {
         introspection: true,
         ide: 'sandbox',
@@ -134,6 +135,7 @@ describe('configuration defaults', () => {
       browserTokens: true,
       protection: true,
       http: true,
+      attachments: true,
       graphql: true,
       documents: true,
       network: true,

@@ -63,7 +63,7 @@ describe('examples/service against a gateway on the simulator', () => {
     await simulator.close();
   });
 
-  it('runs its query with the partner token and gets a browser token for its user', async () => {
+  it('runs its query with the partner token, gets a browser token for its user and downloads a résumé', async () => {
     const run = await runService(env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -75,8 +75,15 @@ describe('examples/service against a gateway on the simulator', () => {
           `^browser token: hirer ${FAKE_LTD}, scope query:organizations, user user-317665, expires in \\d+ s$`,
         ),
       ),
+      expect.stringMatching(
+        /^résumé of Jordan Example: Jordan Example resume\.pdf, application\/pdf, \d+ bytes$/,
+      ),
     ]);
-    expect(graphqlCalls(simulator)).toHaveLength(1);
+    expect(graphqlCalls(simulator)).toHaveLength(2);
+    // The file came from SEEK with the partner token, once.
+    const downloads = simulator.requests.filter((recorded) => recorded.route === 'attachment');
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]?.headers.authorization).not.toContain(SERVICE_KEY);
     const exchanges = browserTokenRequests(simulator);
     expect(exchanges).toHaveLength(1);
     expect(exchanges[0]?.body).toEqual({
@@ -108,8 +115,8 @@ describe('examples/service against a gateway on the simulator', () => {
       /^retrying ServiceStatus after SEEK_UNAVAILABLE \(attempt 2, waiting \d+ ms\)$/,
     );
     expect(output[2]).toMatch(/^version: .*, partner: Simulated Partner$/);
-    expect(output).toHaveLength(4);
-    expect(graphqlCalls(simulator)).toHaveLength(3);
+    expect(output).toHaveLength(5);
+    expect(graphqlCalls(simulator)).toHaveLength(4);
   });
 
   it('gives up after its bounded attempts when SEEK stays down, with the request id to look up', async () => {

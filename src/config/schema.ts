@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { attachmentsGroup } from './groups/attachments';
 import { authGroup } from './groups/auth';
 import { browserTokensGroup } from './groups/browserTokens';
 import { credentialsGroup } from './groups/credentials';
@@ -33,6 +34,7 @@ const groups = {
   browserTokens: browserTokensGroup,
   protection: protectionGroup,
   http: httpGroup,
+  attachments: attachmentsGroup,
   graphql: graphqlGroup,
   documents: documentsGroup,
   logging: loggingGroup,
@@ -67,6 +69,8 @@ export const configSchema = z
     /** Service keys file, rate limits, client address, the bound on calls to SEEK. */
     protection: rest.protection,
     http: rest.http,
+    /** GET /attachments: size and idle-time limits. */
+    attachments: rest.attachments,
     graphql: rest.graphql,
     /** Trusted documents (the manifest, safelisting) and APQ. */
     documents: rest.documents,

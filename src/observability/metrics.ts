@@ -115,6 +115,17 @@ export const createMetrics = () => {
     labelNames: ['service', 'outcome'] as const,
     registers: [registry],
   });
+  const attachmentDownloads = new Counter({
+    name: 'gateway_attachment_downloads_total',
+    help: 'GET /attachments by outcome (ok, refused, upstream_error, too_large, idle_timeout, client_closed, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const attachmentBytes = new Counter({
+    name: 'gateway_attachment_bytes_total',
+    help: 'Bytes of attachments passed on to callers',
+    registers: [registry],
+  });
   return {
     registry,
     seekSeconds,
@@ -129,6 +140,8 @@ export const createMetrics = () => {
     rateLimitRefusals,
     rateLimitFallbacks,
     serviceRequests,
+    attachmentDownloads,
+    attachmentBytes,
     requestSeconds,
     upstreamSeconds,
     tokenCache,

@@ -1,10 +1,14 @@
 import pino from 'pino';
 
 import { ErrorCode } from '../errors';
+import type { DownloadOutcome } from '../pipeline/state';
+
 import { traceIdMixin, type Logger } from './logger';
 import type { Metrics } from './metrics';
 
 export interface RequestRecord {
+  /** POST/GET /graphql, or GET /attachments. */
+  endpoint: 'graphql' | 'attachments';
   requestId: string;
   /** The caller's own X-Request-Id, when it sent a well-formed one. */
   clientRequestId: string | undefined;
@@ -22,12 +26,24 @@ export interface RequestRecord {
   httpStatus: number;
   upstreamStatus: number | undefined;
   durationMs: number;
-  /** forward: SEEK-only, sent to SEEK as it is; execute: run by the gateway; refused: never run. */
-  route: 'forward' | 'execute' | 'refused';
+  /**
+   * forward: SEEK-only, sent to SEEK as it is; execute: run by the gateway; attachment: a file
+   * asked of SEEK; refused: never run.
+   */
+  route: 'forward' | 'execute' | 'attachment' | 'refused';
   errorCodes?: string[];
   /** text, apq or manifest: where the document came from (absent when refused before). */
   document?: string | undefined;
+  /** An attachment whose headers went out: the bytes passed on and how the body ended. */
+  download?: { bytes: number; outcome: DownloadOutcome };
 }
+
+/** The metric label of an attachment request's outcome. */
+const attachmentOutcome = (record: RequestRecord): string => {
+  if (record.download) return record.download.outcome;
+  if (record.route === 'refused') return 'refused';
+  return record.errorCodes?.includes(ErrorCode.AttachmentTooLarge) ? 'too_large' : 'upstream_error';
+};
 
 /**
  * The codes `gateway_requests_refused_total` is labelled with: the gateway's own and the ones
@@ -45,8 +61,9 @@ const COUNTED_CODES: ReadonlySet<string> = new Set<string>([
 const countedCode = (code: string) => (COUNTED_CODES.has(code) ? code : 'OTHER');
 
 /**
- * One JSON log line, one histogram sample and, for an answer with errors, one count per
- * distinct error code per GraphQL request, whatever its outcome.
+ * One JSON log line per request, whatever its outcome, and its metrics: for a GraphQL request a
+ * histogram sample and, for an answer with errors, one count per distinct error code; for an
+ * attachment the download counters.
  */
 export const createRequestRecorder = (options: {
   logger: Logger;
@@ -73,6 +90,29 @@ export const createRequestRecorder = (options: {
     for (const code of counted) metrics.requestsRefused.inc({ code: countedCode(code), caller });
   };
   return (record: RequestRecord) => {
+    if (record.endpoint === 'attachments') {
+      metrics.attachmentDownloads.inc({ outcome: attachmentOutcome(record) });
+      if (record.download) metrics.attachmentBytes.inc(record.download.bytes);
+      logger.info(
+        {
+          requestId: record.requestId,
+          clientRequestId: record.clientRequestId,
+          method: record.method,
+          caller: record.callerKind,
+          serviceName: record.serviceName,
+          outcome: record.outcome,
+          status: record.httpStatus,
+          upstreamStatus: record.upstreamStatus,
+          durationMs: Math.round(record.durationMs * 100) / 100,
+          route: record.route,
+          errorCodes: record.errorCodes,
+          bytes: record.download?.bytes,
+          download: record.download?.outcome,
+        },
+        'attachment request',
+      );
+      return;
+    }
     metrics.requestSeconds.observe(
       {
         operation_type: record.operationType ?? 'unknown',

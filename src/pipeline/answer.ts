@@ -1,15 +1,26 @@
+import { pipeline } from 'node:stream/promises';
+
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 
-import { REQUEST_ERROR_CODES, type GatewayError } from '../errors';
+import { ErrorCode, GatewayError, REQUEST_ERROR_CODES } from '../errors';
+import type { AttachmentFile } from '../seek/attachments';
 import type { ForwardResult } from '../seek/forwarder';
 import type { ExecutionOutcome } from './index';
 import { BodyRefusal } from './body';
+import { ByteLimit, ByteLimitExceeded } from './byteLimit';
 import { CONTENT_TYPE_OF } from './negotiate';
-import type { RequestState } from './state';
+import type { DownloadOutcome, RequestState } from './state';
 
 const JSON_CONTENT_TYPE = CONTENT_TYPE_OF['application/json'];
 
-/** Stage 8, the one writer: every answer of /graphql leaves through `send`. */
+/**
+ * Stage 8, the one writer: every answer of /graphql (and every refusal of /attachments) leaves
+ * through `send`; a file from SEEK through `writeAttachment`, below.
+ */
+/** The headers every answer carries, whichever writer sends it: the request id and no-store. */
+const requestIdHeader = (state: RequestState) => state.clientRequestId ?? state.requestId;
+const NO_STORE = 'no-store';
+
 const send = (
   state: RequestState,
   status: number,
@@ -30,8 +41,8 @@ const send = (
   const headers: Record<string, string> = {
     'content-type': contentType,
     'content-length': String(Buffer.byteLength(body)),
-    'x-request-id': state.clientRequestId ?? state.requestId,
-    'cache-control': 'no-store',
+    'x-request-id': requestIdHeader(state),
+    'cache-control': NO_STORE,
   };
   if (extraHeaders) for (const [name, value] of Object.entries(extraHeaders)) headers[name] = value;
   if (close) headers.connection = 'close';
@@ -111,3 +122,71 @@ const withRequestId = (error: GraphQLFormattedError, requestId: string): GraphQL
 });
 
 const withoutErrors = ({ errors: _errors, ...rest }: FormattedExecutionResult) => rest;
+
+/** How a failed stream of a file is reported (in the log line's errorCodes). */
+const DOWNLOAD_ERROR_CODES: Readonly<Record<DownloadOutcome, string | undefined>> = {
+  ok: undefined,
+  too_large: ErrorCode.AttachmentTooLarge,
+  idle_timeout: ErrorCode.SeekTimeout,
+  failed: ErrorCode.SeekUnavailable,
+  // The caller went away: nothing the gateway or SEEK did wrong.
+  client_closed: undefined,
+};
+
+const downloadOutcomeOf = (error: unknown): DownloadOutcome => {
+  if (error instanceof ByteLimitExceeded) return 'too_large';
+  const code = (error as { code?: unknown }).code;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return 'idle_timeout';
+  // Our response closed before the file ended: the caller hung up.
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE') return 'client_closed';
+  return 'failed';
+};
+
+/**
+ * A file from SEEK, streamed as it arrives (never held whole): its Content-Type, Content-Length
+ * and Content-Disposition and no other header of SEEK's, at most `maxBytes`. A declared length
+ * over the limit is refused before anything is sent (ATTACHMENT_TOO_LARGE, by the error
+ * writer); a body that passes the limit, stalls or breaks once under way is cut: the
+ * connection is dropped, so the caller sees a failed transfer, not a complete-looking file.
+ */
+export const writeAttachment = async (
+  state: RequestState,
+  file: AttachmentFile,
+  maxBytes: number,
+): Promise<void> => {
+  state.upstreamStatus = file.upstreamStatus;
+  if (file.contentLength !== undefined && file.contentLength > maxBytes) {
+    file.body.destroy();
+    throw new GatewayError(
+      ErrorCode.AttachmentTooLarge,
+      `The attachment is larger than the gateway passes on (${maxBytes} bytes)`,
+      { upstreamStatus: file.upstreamStatus },
+    );
+  }
+  const { res } = state;
+  state.status = 200;
+  const limit = new ByteLimit(maxBytes);
+  state.download = { bytes: 0, outcome: 'ok' };
+  const headers: Record<string, string> = {
+    'content-type': file.contentType ?? 'application/octet-stream',
+    // Never shown in place by a browser, whatever the file claims to be.
+    'content-disposition': file.contentDisposition ?? 'attachment',
+    'x-content-type-options': 'nosniff',
+    'x-request-id': requestIdHeader(state),
+    'cache-control': NO_STORE,
+  };
+  if (file.contentLength !== undefined) headers['content-length'] = String(file.contentLength);
+  try {
+    res.writeHead(200, headers);
+    await pipeline(file.body, limit, res);
+  } catch (error) {
+    // pipeline() has destroyed SEEK's body and our response: the connection is gone.
+    file.body.destroy();
+    res.destroy();
+    state.download.outcome = downloadOutcomeOf(error);
+    const code = DOWNLOAD_ERROR_CODES[state.download.outcome];
+    state.errorCodes = code ? [code] : undefined;
+  } finally {
+    state.download.bytes = limit.bytes;
+  }
+};

@@ -12,14 +12,12 @@ export interface ForwardFields {
 }
 
 /**
- * Stage 7's one forward-request builder and the rule of who may call SEEK: the pipeline's own forwarding and the mixed-operation
- * executor (SEEK's part of an operation that also asks for gateway fields) both build their
- * call to SEEK here, so both send the same headers for the same caller.
+ * The rule of who may reach SEEK, for every path that calls it (operations, mixed operations,
+ * attachments): contract: "a user JWT on a SEEK operation gets FORBIDDEN, no credential
+ * UNAUTHENTICATED, with no upstream call".
  */
-export const forwardRequestOf = (state: RequestState, fields: ForwardFields): ForwardRequest => {
+export const seekCallerOf = (state: RequestState): ForwardRequest['caller'] => {
   const { caller } = state;
-  // Who may reach SEEK, decided here for every path (contract: "a user JWT on a SEEK operation
-  // gets FORBIDDEN, no credential UNAUTHENTICATED, with no upstream call").
   if (!caller || caller.kind === 'anonymous') {
     throw new GatewayError(
       ErrorCode.Unauthenticated,
@@ -32,6 +30,16 @@ export const forwardRequestOf = (state: RequestState, fields: ForwardFields): Fo
       'A user token cannot call SEEK directly: ask the browserToken mutation for a browser token and send that instead',
     );
   }
+  return caller;
+};
+
+/**
+ * Stage 7's one forward-request builder: the pipeline's own forwarding and the mixed-operation
+ * executor (SEEK's part of an operation that also asks for gateway fields) both build their
+ * call to SEEK here, so both send the same headers for the same caller.
+ */
+export const forwardRequestOf = (state: RequestState, fields: ForwardFields): ForwardRequest => {
+  const caller = seekCallerOf(state);
   // Field by field: an object spread followed by more properties takes V8's slow path
   // (~0.6 µs a call on Node 20), and this runs on every forwarded request.
   return {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { OperationTypeNode, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 
+import type { Caller } from '../callers/caller';
 import type { CallerResolver } from '../callers/resolveCaller';
 import { ErrorCode, GatewayError, GatewayErrors, isGatewayError } from '../errors';
 import { describeError, type Logger } from '../observability/logger';
@@ -10,6 +11,7 @@ import type { RequestRecord, RequestRecorder } from '../observability/requestLog
 import type { Tracing } from '../observability/tracing';
 import { isWholeUnauthenticated, type Forwarder } from '../seek/forwarder';
 import { writeErrors, writeExecutionResult, writeSeekAnswer } from './answer';
+import type { AttachmentStage } from './attachments';
 import type { BodyLimits } from './body';
 import type { Documents } from './documents';
 import { forwardRequestOf } from './forward';
@@ -49,9 +51,11 @@ export interface PipelineOptions {
   persistedQueries: PersistedQueries;
   forwarder: Forwarder;
   execute: ExecuteStage;
+  /** GET /attachments' own stages (what to fetch, the download); the rest are these. */
+  attachments: AttachmentStage;
   /**
    * Told of every browser token SEEK refused as a whole (UNAUTHENTICATED) on its way through,
-   * so a cached copy of it is not handed out again.
+   * so it is refused from memory next time and a cached copy of it is not handed out again.
    */
   onBrowserTokenRefused?: (accessToken: string) => void;
   body: BodyLimits;
@@ -88,6 +92,9 @@ export interface PipelineOptions {
  *
  * The fast lane is not a second copy of these rules: it is stage 6 choosing "forward the
  * validated operation" instead of execution, as Apollo's responseForOperation does.
+ *
+ * GET /attachments runs the same stages 1, 4, 8 and 9 (`serve`, `resolveCaller`, `fail`,
+ * `recordRequest`); its own (the URL check, the download) are attachments.ts.
  */
 export const createPipeline = (options: PipelineOptions) => {
   const { logger, tracing } = options;
@@ -119,7 +126,29 @@ export const createPipeline = (options: PipelineOptions) => {
       errorCodes: undefined,
       hadData: false,
       document: undefined,
+      download: undefined,
     };
+  };
+
+  /**
+   * Stage 4: who is calling (a token claiming our issuer is verified once, without deciding its
+   * kind again), then caller protection: the rate limits and the refused browser tokens.
+   */
+  const resolveCaller = async (state: RequestState): Promise<Caller> => {
+    const { trace } = state;
+    const authorization = singleHeader(state.req.headers, 'authorization');
+    const decided = options.callers.resolveSync(authorization);
+    const caller =
+      'verify' in decided
+        ? await (trace
+            ? trace.stage('resolve caller', () => options.callers.verifyUser(decided.verify))
+            : options.callers.verifyUser(decided.verify))
+        : decided;
+    state.caller = caller;
+    // A promise only when the decision waits on a count (never for a service).
+    const protecting = options.protection.check(state);
+    if (protecting) await protecting;
+    return caller;
   };
 
   const run = async (state: RequestState) => {
@@ -132,23 +161,12 @@ export const createPipeline = (options: PipelineOptions) => {
     state.operationRead = true;
     state.operationName = request.operationName;
 
-    const authorization = singleHeader(req.headers, 'authorization');
-    const decided = options.callers.resolveSync(authorization);
-    // A token claiming our issuer is verified once, without deciding its kind again.
-    state.caller =
-      'verify' in decided
-        ? await (trace
-            ? trace.stage('resolve caller', () => options.callers.verifyUser(decided.verify))
-            : options.callers.verifyUser(decided.verify))
-        : decided;
-    // A promise only when the decision waits on a count (never for a service).
-    const protecting = options.protection.check(state);
-    if (protecting) await protecting;
+    const caller = await resolveCaller(state);
 
     const schema = options.currentSchema();
     if (!schema)
       throw new GatewayError(ErrorCode.SeekUnavailable, "SEEK's schema is not loaded yet");
-    const resolved = options.persistedQueries.documentOf(request, state.caller);
+    const resolved = options.persistedQueries.documentOf(request, caller);
     const {
       query,
       source,
@@ -185,10 +203,9 @@ export const createPipeline = (options: PipelineOptions) => {
         ? trace.stage('forward to SEEK', () => options.forwarder.forward(forward))
         : options.forwarder.forward(forward));
       writeSeekAnswer(state, forwarded);
-      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result)) {
-        options.protection.rememberRefused(forward.caller.accessToken);
+      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result))
         options.onBrowserTokenRefused?.(forward.caller.accessToken);
-      } else if (register?.when === 'seek-accepted') register.run();
+      else if (register?.when === 'seek-accepted') register.run();
       return;
     }
     state.route = 'execute';
@@ -219,8 +236,15 @@ export const createPipeline = (options: PipelineOptions) => {
     writeErrors(state, [new GatewayError(ErrorCode.InternalServerError, 'Internal server error')]);
   };
 
-  const recordRequest = (state: RequestState) => {
+  const runAttachment = async (state: RequestState) => {
+    const url = options.attachments.target(state);
+    await resolveCaller(state);
+    await options.attachments.download(state, url);
+  };
+
+  const recordRequest = (state: RequestState, endpoint: RequestRecord['endpoint']) => {
     const record: RequestRecord = {
+      endpoint,
       requestId: state.requestId,
       clientRequestId: state.clientRequestId,
       seekRequestIds: state.seekRequestIds,
@@ -236,32 +260,42 @@ export const createPipeline = (options: PipelineOptions) => {
       route: state.route,
       errorCodes: state.errorCodes,
       document: state.document,
+      download: state.download,
     };
     options.record(record);
     state.trace?.end(record);
   };
 
-  const serve = async (state: RequestState): Promise<void> => {
-    try {
-      await run(state);
-    } catch (error) {
-      fail(state, error);
-    }
-    try {
-      recordRequest(state);
-    } catch (error) {
-      logger.error({ requestId: state.requestId, err: describeError(error) }, 'request log failed');
-    }
-  };
+  /** One request through the shared frame: id and headers, the stages, the error writer, the record. */
+  const serve =
+    (endpoint: RequestRecord['endpoint'], stages: (state: RequestState) => Promise<void>) =>
+    (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const state = beginRequest(req, res);
+      const served = async () => {
+        try {
+          await stages(state);
+        } catch (error) {
+          fail(state, error);
+        }
+        try {
+          recordRequest(state, endpoint);
+        } catch (error) {
+          logger.error(
+            { requestId: state.requestId, err: describeError(error) },
+            'request log failed',
+          );
+        }
+      };
+      // With tracing on, the whole request runs with its span active (log lines get its trace id).
+      return state.trace ? state.trace.run(served) : served();
+    };
 
-  /** The node:http handler of /graphql (after CORS, for requests from browsers). */
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const state = beginRequest(req, res);
-    // With tracing on, the whole request runs with its span active (log lines get its trace id).
-    return state.trace ? state.trace.run(() => serve(state)) : serve(state);
+  return {
+    /** The node:http handler of /graphql (after CORS, for requests from browsers). */
+    handle: serve('graphql', run),
+    /** The node:http handler of GET /attachments. */
+    handleAttachment: serve('attachments', runAttachment),
   };
-
-  return { handle };
 };
 
 export type Pipeline = ReturnType<typeof createPipeline>;

@@ -5,8 +5,14 @@ import type { RequestTrace } from '../observability/tracing';
 import type { ResponseMediaType } from './negotiate';
 import type { DocumentSource } from './persistedQueries';
 
-/** How a request was answered: sent to SEEK as it is, run by the gateway, or never run. */
-export type Route = 'forward' | 'execute' | 'refused';
+/**
+ * How a request was answered: sent to SEEK as it is, run by the gateway, an attachment
+ * downloaded from SEEK, or never run.
+ */
+export type Route = 'forward' | 'execute' | 'attachment' | 'refused';
+
+/** How an attachment's body went: whole, cut at the size limit, stalled, or dropped. */
+export type DownloadOutcome = 'ok' | 'too_large' | 'idle_timeout' | 'client_closed' | 'failed';
 
 /** What the pipeline knows about one request so far; every stage reads and fills it. */
 export interface RequestState {
@@ -41,4 +47,6 @@ export interface RequestState {
   hadData: boolean;
   /** Where the document came from (its text, APQ, the manifest), once known. */
   document: DocumentSource | undefined;
+  /** GET /attachments, once the file's headers went out: bytes passed on and how it ended. */
+  download: { bytes: number; outcome: DownloadOutcome } | undefined;
 }

@@ -20,5 +20,8 @@ export const createGatedHttpClient = (http: HttpClient, gate: CallGate): HttpCli
       release(status);
     }
   },
+  // Attachments are long downloads: holding a slot for one would starve operations, so they
+  // are not gated (each is bounded by ATTACHMENT_MAX_BYTES and its time limits instead).
+  stream: (url, options) => http.stream(url, options),
   close: () => http.close(),
 });

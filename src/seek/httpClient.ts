@@ -1,4 +1,7 @@
-import type { Dispatcher } from 'undici';
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+
+import { request, type Dispatcher } from 'undici';
 
 import { ErrorCode, GatewayError } from '../errors';
 import type { Tracing } from '../observability/tracing';
@@ -47,8 +50,28 @@ export interface PostOptions {
   target: UpstreamTarget;
 }
 
+export interface StreamOptions {
+  headers: Record<string, string>;
+  /** Bound on the time to the answer's headers, connect included. */
+  headersTimeoutMs: number;
+  /** Longest gap between two parts of the body (undici's bodyTimeout). */
+  idleTimeoutMs: number;
+}
+
+/** An answer whose body is still arriving: read it, or destroy it to let the connection go. */
+export interface StreamedResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
 export interface HttpClient {
   post(url: string, options: PostOptions): Promise<UpstreamResponse>;
+  /**
+   * A GET whose body is not buffered (attachments). Redirects are not followed: a 3xx is an
+   * answer like any other.
+   */
+  stream(url: string, options: StreamOptions): Promise<StreamedResponse>;
   close(): Promise<void>;
 }
 
@@ -66,7 +89,15 @@ const targetOf = (url: string) => {
 };
 
 /** Answers larger than this are refused: SEEK's responses are far smaller. */
-const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+const ignoreError = () => undefined;
+
+const failureOf = (error: unknown, timedOut: boolean, timeoutMs: number) => {
+  if (timedOut) return new UpstreamFailure('timeout', `no answer within ${timeoutMs} ms`);
+  const code = (error as { code?: string }).code;
+  return new UpstreamFailure('network', `connection failed${code ? ` (${code})` : ''}`);
+};
 
 /**
  * Keep-alive connection pool to SEEK (undici's Agent): one TLS handshake serves many
@@ -149,12 +180,7 @@ export const createHttpClient = (
             });
           },
           onResponseError(_controller, error) {
-            const code = (error as { code?: string }).code;
-            fail(
-              timedOut
-                ? new UpstreamFailure('timeout', `no answer within ${timeoutMs} ms`)
-                : new UpstreamFailure('network', `connection failed${code ? ` (${code})` : ''}`),
-            );
+            fail(failureOf(error, timedOut, timeoutMs));
           },
         },
       );
@@ -171,6 +197,34 @@ export const createHttpClient = (
             statusOfResponse,
           )
       : post,
+    async stream(url, { headers, headersTimeoutMs, idleTimeoutMs }) {
+      // The timer bounds the wait for headers only (connect and TLS included); once they are in,
+      // undici's bodyTimeout bounds each gap in the body, however long the whole file takes.
+      const abort = new EventEmitter();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        abort.emit('abort');
+      }, headersTimeoutMs);
+      try {
+        const response = await request(url, {
+          dispatcher: agent,
+          method: 'GET',
+          headers,
+          signal: abort,
+          headersTimeout: headersTimeoutMs,
+          bodyTimeout: idleTimeoutMs,
+        });
+        // Whoever reads the body sees its errors; one destroyed unread (a refusal, a file over the
+        // limit) must not raise an unhandled 'error' (undici's RequestAbortedError).
+        response.body.on('error', ignoreError);
+        return { status: response.statusCode, headers: response.headers, body: response.body };
+      } catch (error) {
+        throw failureOf(error, timedOut, headersTimeoutMs);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     close: () => agent.close(),
   };
 };

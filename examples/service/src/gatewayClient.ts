@@ -76,6 +76,29 @@ export interface GatewayResult<TResult> {
   requestId: string | undefined;
 }
 
+/** A file `download` got: its bytes and what the gateway said of it. */
+export interface DownloadedFile {
+  bytes: Buffer;
+  contentType: string;
+  /** From Content-Disposition, when it names one. */
+  fileName: string | undefined;
+  requestId: string | undefined;
+}
+
+/** The file name of a Content-Disposition (`filename*=UTF-8''…` first, then `filename="…"`). */
+const fileNameOf = (header: string | null): string | undefined => {
+  if (!header) return undefined;
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(header)?.[1];
+  if (extended) {
+    try {
+      return decodeURIComponent(extended);
+    } catch {
+      return undefined;
+    }
+  }
+  return /filename="([^"]*)"/i.exec(header)?.[1];
+};
+
 type Attempt<TResult> =
   | { kind: 'ok'; result: GatewayResult<TResult> }
   | {
@@ -151,6 +174,93 @@ export const createGatewayClient = (options: GatewayClientOptions) => {
     };
   };
 
+  /**
+   * One operation's attempts under the policy above: `send` again after a transient failure
+   * (when repeating is safe), or after the wait RATE_LIMITED asks for; otherwise the error.
+   */
+  const withRetries = async <T>(
+    operation: string,
+    mayRepeat: boolean,
+    send: () => Promise<{ kind: 'ok'; result: T } | Extract<Attempt<unknown>, { kind: 'error' }>>,
+  ): Promise<T> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await send();
+      if (outcome.kind === 'ok') return outcome.result;
+      const transient = TRANSIENT.has(outcome.code) || outcome.code === 'GATEWAY_UNREACHABLE';
+      const limited = outcome.code === 'RATE_LIMITED';
+      const waitMs = limited
+        ? (outcome.retryAfterSeconds ?? 1) * 1_000
+        : Math.round(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      const canRetry =
+        (transient || (limited && waitMs <= maxRetryAfterSeconds * 1_000)) &&
+        mayRepeat &&
+        attempt < maxAttempts;
+      if (!canRetry) {
+        throw new GatewayRequestError(`${operation}: ${outcome.code}: ${outcome.message}`, {
+          code: outcome.code,
+          status: outcome.status,
+          requestId: outcome.requestId,
+          attempts: attempt,
+          retryable: transient || limited,
+        });
+      }
+      options.onRetry?.({ operation, code: outcome.code, attempt: attempt + 1, waitMs });
+      await sleep(waitMs);
+    }
+  };
+
+  const fetchFile = async (
+    attachmentUrl: string,
+  ): Promise<
+    { kind: 'ok'; result: DownloadedFile } | Extract<Attempt<unknown>, { kind: 'error' }>
+  > => {
+    const url = new URL('/attachments', options.url);
+    url.searchParams.set('url', attachmentUrl);
+    let response: Response;
+    let bytes: Buffer;
+    try {
+      response = await fetchFn(url, {
+        headers: { authorization: `Bearer ${options.serviceKey}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // A service would stream this to its storage; the example keeps it in memory.
+      bytes = response.ok ? Buffer.from(await response.arrayBuffer()) : Buffer.alloc(0);
+    } catch (error) {
+      // Unreachable, or the transfer broke off (the gateway cuts a file over its limit).
+      return {
+        kind: 'error',
+        code: 'GATEWAY_UNREACHABLE',
+        message: `the download failed: ${(error as Error).message}`,
+        status: undefined,
+        requestId: undefined,
+        retryAfterSeconds: undefined,
+      };
+    }
+    const requestId = response.headers.get('x-request-id') ?? undefined;
+    if (response.ok) {
+      return {
+        kind: 'ok',
+        result: {
+          bytes,
+          contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+          fileName: fileNameOf(response.headers.get('content-disposition')),
+          requestId,
+        },
+      };
+    }
+    const body = (await response.json().catch(() => undefined)) as
+      { errors?: GraphqlError[] } | undefined;
+    const first = body?.errors?.[0];
+    return {
+      kind: 'error',
+      code: first?.extensions?.code ?? `HTTP_${response.status}`,
+      message: first?.message ?? `the gateway answered HTTP ${response.status}`,
+      status: response.status,
+      requestId: first?.extensions?.requestId ?? requestId,
+      retryAfterSeconds: retryAfterOf(response.headers.get('retry-after')),
+    };
+  };
+
   return {
     /**
      * Runs one typed document. Resolves with `data` (and any errors beside it); rejects with a
@@ -162,32 +272,16 @@ export const createGatewayClient = (options: GatewayClientOptions) => {
       requestOptions: { idempotent?: boolean } = {},
     ): Promise<GatewayResult<TResult>> {
       const query = document.toString();
-      const operation = operationName(query);
       const mayRepeat = !isMutation(query) || requestOptions.idempotent === true;
-      for (let attempt = 1; ; attempt += 1) {
-        const outcome = await send<TResult>(query, variables);
-        if (outcome.kind === 'ok') return outcome.result;
-        const transient = TRANSIENT.has(outcome.code) || outcome.code === 'GATEWAY_UNREACHABLE';
-        const limited = outcome.code === 'RATE_LIMITED';
-        const waitMs = limited
-          ? (outcome.retryAfterSeconds ?? 1) * 1_000
-          : Math.round(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
-        const canRetry =
-          (transient || (limited && waitMs <= maxRetryAfterSeconds * 1_000)) &&
-          mayRepeat &&
-          attempt < maxAttempts;
-        if (!canRetry) {
-          throw new GatewayRequestError(`${operation}: ${outcome.code}: ${outcome.message}`, {
-            code: outcome.code,
-            status: outcome.status,
-            requestId: outcome.requestId,
-            attempts: attempt,
-            retryable: transient || limited,
-          });
-        }
-        options.onRetry?.({ operation, code: outcome.code, attempt: attempt + 1, waitMs });
-        await sleep(waitMs);
-      }
+      return withRetries(operationName(query), mayRepeat, () => send<TResult>(query, variables));
+    },
+
+    /**
+     * Downloads a candidate's file (an `Attachment.url` from SEEK) through the gateway's
+     * `GET /attachments`, under the same policy (a download is safe to repeat).
+     */
+    download(attachmentUrl: string): Promise<DownloadedFile> {
+      return withRetries('download', true, () => fetchFile(attachmentUrl));
     },
   };
 };

@@ -5,19 +5,23 @@
  *
  * 1. a query with the partner token: `version` and `self { partner { name } }`;
  * 2. a browser token for one of the service's users and a hirer (`browserToken` with `userId`),
- *    which the service would hand to that user's frontend.
+ *    which the service would hand to that user's frontend;
+ * 3. a candidate's application (`candidateProfile`) and the download of its résumé through the
+ *    gateway's `GET /attachments` (the partner token stays in the gateway).
  *
  * Environment: SERVICE_KEY (required: a key in the gateway's GATEWAY_API_KEYS, or the one
  * `npm start` prints on the embedded default), GATEWAY_URL (http://localhost:4000/graphql),
  * HIRER_ID (the Playground's and the simulator's seekAnzPublicTest:organization:seek:93WyyF1h),
  * USER_ID (an anonymous ID of the end user: example-user-1), SCOPE (query:organizations),
+ * CANDIDATE_PROFILE_ID (the simulator's seeded application,
+ * seekAnzPublicTest:candidateProfile:seek:2Qc3n4QC; in production the ID a webhook brought),
  * RETRY_BASE_MS (250) and MAX_ATTEMPTS (3).
  *
  * It prints one line per step; on a failure it prints what failed, why, whether it was retried
  * and the gateway's request id, and exits 1.
  */
 import { createGatewayClient, GatewayRequestError } from './gatewayClient';
-import { BrowserTokenForUser, ServiceStatus } from './operations';
+import { BrowserTokenForUser, CandidateAttachments, ServiceStatus } from './operations';
 
 const positiveInteger = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -40,6 +44,9 @@ const ADVICE: Record<string, string> = {
   SEEK_AUTH_REJECTED:
     "SEEK rejected the gateway's client credentials: the gateway's operator must fix them",
   GATEWAY_UNREACHABLE: 'the gateway could not be reached: check GATEWAY_URL',
+  ATTACHMENT_FORBIDDEN: 'SEEK refused the download: the partner has no access to this application',
+  ATTACHMENT_NOT_FOUND: 'SEEK has no such attachment (any more)',
+  ATTACHMENT_TOO_LARGE: "the file is larger than the gateway's ATTACHMENT_MAX_BYTES",
 };
 
 const main = async () => {
@@ -54,6 +61,8 @@ const main = async () => {
   const hirerId = process.env.HIRER_ID || 'seekAnzPublicTest:organization:seek:93WyyF1h';
   const userId = process.env.USER_ID || 'example-user-1';
   const scope = process.env.SCOPE || 'query:organizations';
+  const profileId =
+    process.env.CANDIDATE_PROFILE_ID || 'seekAnzPublicTest:candidateProfile:seek:2Qc3n4QC';
   const client = createGatewayClient({
     url,
     serviceKey,
@@ -81,6 +90,19 @@ const main = async () => {
   // The token itself goes to the user's frontend, never to a log.
   process.stdout.write(
     `browser token: hirer ${token.hirerId}, scope ${token.scope}, user ${userId}, expires in ${token.expiresIn} s\n`,
+  );
+
+  const application = await client.request(CandidateAttachments, { id: profileId });
+  const profile = application.data.candidateProfile;
+  if (!profile) throw new Error(`no candidate profile ${profileId}`);
+  const resume = profile.attachments.find((attachment) => attachment.seekRoleCode === 'Resume');
+  if (!resume)
+    throw new Error(
+      `the application of ${profile.candidate.person.name.formattedName} has no résumé`,
+    );
+  const file = await client.download(resume.url);
+  process.stdout.write(
+    `résumé of ${profile.candidate.person.name.formattedName}: ${file.fileName ?? 'unnamed'}, ${file.contentType}, ${file.bytes.length} bytes\n`,
   );
 };
 

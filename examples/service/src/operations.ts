@@ -29,3 +29,22 @@ export const BrowserTokenForUser = graphql(`
     }
   }
 `);
+
+/** A candidate's application and its files (partner token): the résumé's URL is downloaded next. */
+export const CandidateAttachments = graphql(`
+  query CandidateAttachments($id: String!) {
+    candidateProfile(id: $id) {
+      candidate {
+        person {
+          name {
+            formattedName
+          }
+        }
+      }
+      attachments {
+        seekRoleCode
+        url
+      }
+    }
+  }
+`);

@@ -1,6 +1,6 @@
 // Standalone simulator: `tsx src/seek/simulator/cli.ts` (or node on the build output).
 // SIMULATOR_PORT (default 4100) and SIMULATOR_HOST (default 127.0.0.1) choose where it listens.
-import { startSeekSimulator } from './index';
+import { SEEDED_PROFILE_ID, startSeekSimulator } from './index';
 
 async function main(): Promise<void> {
   const port = Number(process.env.SIMULATOR_PORT ?? 4100);
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       `  partner token:  POST ${simulator.authUrl}`,
       `  browser token:  POST ${simulator.browserTokenUrl}`,
       `  graphql:        POST ${simulator.graphqlUrl}`,
+      `  attachments:    GET  ${simulator.url}/anzPublicTest/applications/<id>/attachments/<id> (candidateProfile(id: "${SEEDED_PROFILE_ID}"))`,
       `  client_id:      ${simulator.clientId}`,
       `  client_secret:  ${simulator.clientSecret}`,
       `  audience:       ${simulator.audience}`,

@@ -6,5 +6,7 @@ export type {
   SeekSimulatorOptions,
   SimulatorFault,
   SimulatorRoute,
+  SimulatedAttachment,
 } from './types';
+export { DOWNLOAD_SCOPE, generatedAttachmentBytes, SEEDED_PROFILE_ID } from './applications';
 export { startSeekSimulator } from './server';

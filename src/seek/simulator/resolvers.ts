@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { IResolvers } from '@graphql-tools/utils';
 import { assertHirerAccess, forbidden, requireToken, type GraphqlContext } from './access';
+import { attachmentUrl, type ApplicationData } from './applications';
 import { DateScalar, DateTimeScalar, HistoryDateScalar } from './scalars';
 import {
   ADVERTISEMENT_PRODUCTS,
@@ -201,6 +202,45 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A candidate application as SEEK's CandidateProfile, its attachments on `origin`. */
+function candidateProfile(origin: string, application: ApplicationData) {
+  const profile: Record<string, unknown> = {
+    profileId: id(application.profileId),
+    associatedPositionProfile: null,
+    attachments: application.attachments.map((attachment) => ({
+      id: id(attachment.id),
+      descriptions: attachment.descriptions,
+      seekRoleCode: attachment.seekRoleCode,
+      url: attachmentUrl(origin, application, attachment),
+    })),
+    candidateSources: [{ name: 'SEEK', type: 'JobBoard' }],
+    certifications: [],
+    createDateTime: application.createDateTime,
+    updateDateTime: application.createDateTime,
+    education: [],
+    employment: [],
+    qualifications: [],
+    seekActions: [],
+    seekProcessHistory: null,
+    seekQuestionnaireSubmission: null,
+  };
+  profile.candidate = {
+    distributionGuidelines: { seekProductCodes: [] },
+    documentId: id(application.candidateId),
+    seekPrimaryEmailAddress: application.email,
+    person: {
+      name: {
+        given: application.givenName,
+        family: application.familyName,
+        formattedName: `${application.givenName} ${application.familyName}`,
+      },
+      communication: { address: [], email: [{ address: application.email }], phone: [] },
+    },
+    profiles: () => [profile],
+  };
+  return profile as { candidate: unknown } & Record<string, unknown>;
 }
 
 // ---- Fields modelled on SEEK's wider schema (sdl.ts) ----
@@ -576,14 +616,20 @@ function seekSchemaResolvers() {
         return [];
       },
 
-      // The simulator has no candidates or events yet.
-      candidate: (_root: unknown, _args: unknown, context: GraphqlContext) => {
+      // The seeded application (applications.ts); no events yet.
+      candidate: (_root: unknown, args: { id: string }, context: GraphqlContext) => {
         requirePartner(context, 'Query.candidate');
-        return null;
+        const application = context.world.applications.find((a) => a.candidateId === args.id);
+        if (!application) return null;
+        assertHirerAccess(context, application.hirerId);
+        return candidateProfile(context.world.origin, application).candidate;
       },
-      candidateProfile: (_root: unknown, _args: unknown, context: GraphqlContext) => {
+      candidateProfile: (_root: unknown, args: { id: string }, context: GraphqlContext) => {
         requirePartner(context, 'Query.candidateProfile');
-        return null;
+        const application = context.world.applications.find((a) => a.profileId === args.id);
+        if (!application) return null;
+        assertHirerAccess(context, application.hirerId);
+        return candidateProfile(context.world.origin, application);
       },
       candidateProcessHistoryItem: (_root: unknown, _args: unknown, context: GraphqlContext) => {
         requirePartner(context, 'Query.candidateProcessHistoryItem');

@@ -1,5 +1,6 @@
 // The simulator's world: one partner, the hirers it has relationships with, and a little
 // reference data. Identifiers follow SEEK's `scheme:type:source:id` shape.
+import { seedApplications, type ApplicationData } from './applications';
 import type { SimulatedHirer } from './types';
 
 export const DEFAULT_PARTNER_NAME = 'Simulated Partner';
@@ -135,6 +136,13 @@ export interface SimulatorWorld {
   positionProfiles: PositionProfileData[];
   applicationQuestionnaires: Map<string, { hirerId: string; components: string[] }>;
   webhookSubscriptions: Map<string, WebhookSubscriptionData>;
+  /** Candidate applications, with their attachments. */
+  applications: ApplicationData[];
+  /**
+   * The origin `Attachment.url` is on: SEEK's until the server listens, then the simulator's
+   * own, so attachments download from it.
+   */
+  origin: string;
 }
 
 export interface WebhookSubscriptionData {
@@ -155,6 +163,8 @@ export function createWorld(
     positionProfiles: seedPositionProfiles(hirers),
     applicationQuestionnaires: new Map(),
     webhookSubscriptions: new Map(),
+    applications: seedApplications(hirers),
+    origin: 'https://graphql.seek.com',
   };
 }
 

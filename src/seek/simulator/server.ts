@@ -2,6 +2,10 @@
 // Route logic lives in authRoutes.ts and graphqlRoute.ts; this file only decides what runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+
+import { attachmentUrl } from './applications';
+import { serveAttachment } from './attachmentRoute';
 import { handleBrowserToken, handlePartnerToken } from './authRoutes';
 import { FaultQueues } from './faults';
 import { handleGraphql } from './graphqlRoute';
@@ -19,6 +23,7 @@ import { createWorld, DEFAULT_HIRERS, DEFAULT_PARTNER_NAME } from './seedData';
 import type { SimulatorState } from './state';
 import { TokenStore } from './tokens';
 import type {
+  SimulatedAttachment,
   SeekSimulator,
   SeekSimulatorOptions,
   SimulatorFault,
@@ -65,7 +70,7 @@ export async function startSeekSimulator(
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://simulator.invalid').pathname;
-    const route = ROUTES[path];
+    const route = ROUTES[path] ?? (isAttachmentRequest(req.url) ? 'attachment' : undefined);
     let body: BodyResult;
     try {
       body = await readBody(req);
@@ -76,15 +81,21 @@ export async function startSeekSimulator(
     recorder.record(recordOf(req, route ?? 'other', path, body));
 
     const fault = route === undefined ? undefined : faults.take(route);
-    if (fault) {
+    if (fault && fault.kind !== 'stall') {
       const proceed = await applyFault(fault, req, res, lifecycle);
       if (!proceed) return;
+    }
+    if (route === 'attachment') {
+      const stallAfterBytes = fault?.kind === 'stall' ? fault.afterBytes : undefined;
+      await serveAttachment(state, req, res, path, bearerToken(req), stallAfterBytes);
+      return;
     }
     writeResponse(res, await answer(state, route, req, body));
   }
 
   await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   const url = urlOf(server.address() as AddressInfo);
+  state.world.origin = url;
 
   return {
     url,
@@ -111,12 +122,43 @@ export async function startSeekSimulator(
     setClientSecret: (secret) => {
       state.clientSecret = secret;
     },
+    addAttachment: (attachment) => addAttachment(state, attachment),
     setSchemaRevision: (revision) => {
       if (!Number.isInteger(revision)) throw new RangeError(`Bad schema revision: ${revision}`);
       state.schemaRevision = revision;
     },
     close: () => lifecycle.close(server),
   };
+}
+
+/**
+ * An attachment path, exactly as sent: no query, and none of the `..` or encoded forms a URL
+ * parser would normalise (SEEK's attachment URLs have none).
+ */
+function isAttachmentRequest(rawUrl: string | undefined): boolean {
+  return (
+    rawUrl !== undefined &&
+    /^\/[A-Za-z0-9]+\/applications\/[^/?%]+\/attachments\/[^/?%]+$/.test(rawUrl)
+  );
+}
+
+function addAttachment(state: SimulatorState, options: SimulatedAttachment): string {
+  const [application] = state.world.applications;
+  if (!application) throw new Error('The simulator has no application (it has no hirers)');
+  if (!Number.isInteger(options.sizeBytes) || options.sizeBytes < 0)
+    throw new RangeError(`Bad attachment size: ${options.sizeBytes}`);
+  const suffix = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 8);
+  const attachment = {
+    id: `seekAnzPublicTest:attachment:seek:${suffix}`,
+    descriptions: ['Other document'],
+    seekRoleCode: null,
+    fileName: options.fileName ?? 'generated.pdf',
+    contentType: options.contentType ?? 'application/pdf',
+    content: { kind: 'generated' as const, size: options.sizeBytes },
+    declareLength: options.declareLength ?? true,
+  };
+  application.attachments.push(attachment);
+  return attachmentUrl(state.world.origin, application, attachment);
 }
 
 async function answer(
@@ -142,6 +184,10 @@ async function answer(
     });
   }
   switch (route) {
+    case 'attachment':
+      return json(405, {
+        errors: [{ message: 'Use GET', extensions: { code: 'METHOD_NOT_ALLOWED' } }],
+      });
     case 'auth':
       return handlePartnerToken(state, body.text);
     case 'browserToken':
@@ -185,6 +231,8 @@ async function applyFault(
     case 'reset':
       req.socket.destroy();
       return false;
+    case 'stall':
+      return true; // attachments only: serveAttachment applies it
   }
 }
 

@@ -1,7 +1,7 @@
 // Public types of the SEEK simulator. Other modules (the gateway's startup and the test suites)
 // are written against these, so changes here are API changes.
 
-export type SimulatorRoute = 'auth' | 'browserToken' | 'graphql';
+export type SimulatorRoute = 'auth' | 'browserToken' | 'graphql' | 'attachment';
 
 export type SimulatorFault =
   /** Answer with this status (and body/headers) instead of the real answer. */
@@ -13,7 +13,20 @@ export type SimulatorFault =
   /** Answer 200 with a body that is not valid JSON. */
   | { kind: 'malformed' }
   /** Destroy the socket without answering. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Attachments only: send the headers and `afterBytes` bytes of the file, then nothing more. */
+  | { kind: 'stall'; afterBytes: number };
+
+/** A file added to the seeded application (`addAttachment`), its bytes generated as streamed. */
+export interface SimulatedAttachment {
+  sizeBytes: number;
+  /** Default 'application/pdf'. */
+  contentType?: string;
+  /** Default 'generated.pdf'. */
+  fileName?: string;
+  /** Send Content-Length. Default true; false sends the file chunked. */
+  declareLength?: boolean;
+}
 
 export interface RecordedRequest {
   route: SimulatorRoute | 'other';
@@ -82,6 +95,11 @@ export interface SeekSimulator {
   setTokenLifetime(kind: 'partner' | 'browser', seconds: number): void;
   /** Credential rotation: later token requests must use this secret; issued tokens stay valid. */
   setClientSecret(secret: string): void;
+  /**
+   * Adds a file to the seeded application; resolves its `Attachment.url`. Byte i of the file is
+   * (i * 31 + 7) mod 251 (`generatedAttachmentBytes` makes the same bytes).
+   */
+  addAttachment(attachment: SimulatedAttachment): string;
   /** Revision ≥ 2 adds `Query.schemaRevision: Int!` (for schema-polling tests). */
   setSchemaRevision(revision: number): void;
   /** Closes the server and destroys every open socket (hanging and keep-alive ones included). */

@@ -15,12 +15,15 @@ import * as types from './graphql';
 type Documents = {
   '\n  query ServiceStatus {\n    version\n    self {\n      partner {\n        name\n      }\n    }\n  }\n': typeof types.ServiceStatusDocument;
   '\n  mutation BrowserTokenForUser($hirerId: String!, $scope: String!, $userId: String!) {\n    browserToken(hirerId: $hirerId, scope: $scope, userId: $userId) {\n      accessToken\n      expiresIn\n      expiresAt\n      hirerId\n      scope\n    }\n  }\n': typeof types.BrowserTokenForUserDocument;
+  '\n  query CandidateAttachments($id: String!) {\n    candidateProfile(id: $id) {\n      candidate {\n        person {\n          name {\n            formattedName\n          }\n        }\n      }\n      attachments {\n        seekRoleCode\n        url\n      }\n    }\n  }\n': typeof types.CandidateAttachmentsDocument;
 };
 const documents: Documents = {
   '\n  query ServiceStatus {\n    version\n    self {\n      partner {\n        name\n      }\n    }\n  }\n':
     types.ServiceStatusDocument,
   '\n  mutation BrowserTokenForUser($hirerId: String!, $scope: String!, $userId: String!) {\n    browserToken(hirerId: $hirerId, scope: $scope, userId: $userId) {\n      accessToken\n      expiresIn\n      expiresAt\n      hirerId\n      scope\n    }\n  }\n':
     types.BrowserTokenForUserDocument,
+  '\n  query CandidateAttachments($id: String!) {\n    candidateProfile(id: $id) {\n      candidate {\n        person {\n          name {\n            formattedName\n          }\n        }\n      }\n      attachments {\n        seekRoleCode\n        url\n      }\n    }\n  }\n':
+    types.CandidateAttachmentsDocument,
 };
 
 /**
@@ -35,6 +38,12 @@ export function graphql(
 export function graphql(
   source: '\n  mutation BrowserTokenForUser($hirerId: String!, $scope: String!, $userId: String!) {\n    browserToken(hirerId: $hirerId, scope: $scope, userId: $userId) {\n      accessToken\n      expiresIn\n      expiresAt\n      hirerId\n      scope\n    }\n  }\n',
 ): typeof import('./graphql').BrowserTokenForUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: '\n  query CandidateAttachments($id: String!) {\n    candidateProfile(id: $id) {\n      candidate {\n        person {\n          name {\n            formattedName\n          }\n        }\n      }\n      attachments {\n        seekRoleCode\n        url\n      }\n    }\n  }\n',
+): typeof import('./graphql').CandidateAttachmentsDocument;
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -25,6 +25,17 @@ export type BrowserTokenForUserMutation = {
   };
 };
 
+export type CandidateAttachmentsQueryVariables = Exact<{
+  id: string;
+}>;
+
+export type CandidateAttachmentsQuery = {
+  candidateProfile: {
+    candidate: { person: { name: { formattedName: string } } };
+    attachments: Array<{ seekRoleCode: string | null; url: string }>;
+  } | null;
+};
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -67,4 +78,24 @@ export const BrowserTokenForUserDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<
   BrowserTokenForUserMutation,
   BrowserTokenForUserMutationVariables
+>;
+export const CandidateAttachmentsDocument = new TypedDocumentString(`
+    query CandidateAttachments($id: String!) {
+  candidateProfile(id: $id) {
+    candidate {
+      person {
+        name {
+          formattedName
+        }
+      }
+    }
+    attachments {
+      seekRoleCode
+      url
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<
+  CandidateAttachmentsQuery,
+  CandidateAttachmentsQueryVariables
 >;
