@@ -55,10 +55,12 @@ export const tracedNodeAgent = (
   // Everything else (protocol, defaultPort, the pools) is read from the agent behind it.
   const traced = Object.create(base) as AgentWithAddRequest;
   traced.addRequest = (request, options) => {
+    // The Host header names the port too; only scheme, host and path reach the span.
+    const host = request.getHeader('host');
     const call = tracing.startOutbound({
       name: span.name,
       method: request.method,
-      url: `${request.protocol}//${request.host}${request.path}`,
+      url: `${request.protocol}//${typeof host === 'string' ? host : request.host}${request.path}`,
       attributes: span.attributes,
     });
     if (call.traceparent) request.setHeader('traceparent', call.traceparent);
