@@ -243,9 +243,12 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
         }),
       ]);
       if (result === TIMED_OUT)
-        throw Object.assign(new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`), {
-          code: 'timeout',
-        });
+        throw Object.assign(
+          new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`),
+          {
+            code: 'timeout',
+          },
+        );
       return result;
     } finally {
       settled = true;
