@@ -71,8 +71,10 @@ export const tracedNodeAgent = (
       call.done(status);
     };
     // The span ends with the answer's status line (a library may never read a refused body), or
-    // with no answer when the request fails or is destroyed (jose's timeout) first.
+    // with no answer when the request times out (jose then gives up on it), fails or is
+    // destroyed first. These listeners run before the library's own, registered after.
     request.once('response', (response: IncomingMessage) => end(response.statusCode));
+    request.once('timeout', () => end(undefined));
     request.once('error', () => end(undefined));
     request.once('close', () => end(undefined));
     base.addRequest(request, options);
