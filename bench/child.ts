@@ -83,7 +83,7 @@ export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<vo
 /** Spawns bench/<script>.ts (transpiled) and waits for it to report its port over IPC. */
 export async function startBenchServer(
   name: string,
-  script: 'upstream' | 'raw-hop' | 'apollo-wrap-baseline',
+  script: 'upstream' | 'raw-hop' | 'apollo-wrap-baseline' | 'otlp-receiver',
   env: Record<string, string>,
   pin: boolean,
   timeoutMs = 20_000,

@@ -10,8 +10,11 @@ function envNumber(name: string, fallback: number): number {
   return value;
 }
 
-/** Cases `BENCH_CASES` can select (comma-separated); the default runs main, callers and large. */
-export const CASES = ['main', 'large', 'tokens', 'callers'] as const;
+/**
+ * Cases `BENCH_CASES` can select (comma-separated); the default runs main, callers and large.
+ * `tracing` (the cost of tracing at 100% sampling) is opt-in: ~40 s a round.
+ */
+export const CASES = ['main', 'large', 'tokens', 'callers', 'tracing'] as const;
 export type CaseName = (typeof CASES)[number];
 
 function envList(name: string): string[] | undefined {

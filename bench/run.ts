@@ -3,7 +3,8 @@
  *
  *   BENCH_DURATION_S=10  BENCH_QUICK=1 (2 s smoke run)  BENCH_ROUNDS=2  BENCH_TOKENS=1
  *   BENCH_GROWTH_DURATION_S=4  BENCH_WARMUP_S=2  BENCH_NO_PIN=1  BENCH_GATEWAY_PATH=/graphql
- *   BENCH_CASES=main,callers,large,tokens (default main,callers,large)  BENCH_CONNECTIONS=1,10,50 (main table)
+ *   BENCH_CASES=main,callers,large,tokens,tracing (default main,callers,large)  BENCH_CONNECTIONS=1,10,50 (main table)
+ *   BENCH_CASES=tracing: tracing's cost per request (raw hop, gateway off, gateway on at 100%)
  *   REDIS_URL (default redis://127.0.0.1:6379): the Redis the gateways under test share
  *   BENCH_WRITE=1 or `npm run bench -- --write`: also write bench/results.md (the results are
  *     always printed to stdout; without the flag the committed results.md is left alone)
@@ -20,6 +21,7 @@ import { generateLargeSchemaSdl, countSchemaTypes } from '../scripts/generate-la
 import { runCallersCase } from './case-callers';
 import { runLargeCase, largeCaseQueries } from './case-large';
 import { runMainCase } from './case-main';
+import { runTracingCase } from './case-tracing';
 import { scratchDir, startBenchServer } from './child';
 import { benchEnvSummary, loadConfig } from './config';
 import { warnings } from './load';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const runMain = config.cases.has('main');
   const runLarge = config.cases.has('large');
   const runCallers = config.cases.has('callers');
+  const runTracing = config.cases.has('tracing');
   // Rough upper bound of the run, doubled, as a hard stop.
   const mainTargets = config.baselineEntry ? 5 : 4;
   const cells = runMain ? config.rounds * config.connections.length * mainTargets : 0;
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     cells * (config.durationS + config.warmupS + 1) +
     (runLarge ? 2 * (config.durationS + config.warmupS) + 12 * (config.growthDurationS + 2) : 0) +
     (runCallers ? config.rounds * 6 * (config.durationS + config.warmupS + 1) + 10 : 0) +
+    (runTracing ? config.rounds * 3 * (config.durationS + config.warmupS + 4) + 10 : 0) +
     (config.tokens ? 90 : 0) +
     60;
   const { pin } = setUpBenchProcess(Math.max(300, estimateS * 2));
@@ -101,6 +105,14 @@ async function main(): Promise<void> {
       : undefined;
     if (callersSection) console.log(`${callersSection}\n`);
 
+    const tracing = runTracing
+      ? await runTracingCase({ config, pin, upstream, benchSchemaFile })
+      : undefined;
+    const tracingSection = tracing
+      ? `## What tracing costs per request\n\n${tracing.markdown}`
+      : undefined;
+    if (tracingSection) console.log(`${tracingSection}\n`);
+
     const large = runLarge
       ? await runLargeCase({
           config,
@@ -131,7 +143,7 @@ async function main(): Promise<void> {
     })}${readyLines}`;
     console.log(`${targets}\n`);
     sections.push(
-      ...[targets, mainSection, callersSection, largeSection].filter(
+      ...[targets, mainSection, callersSection, tracingSection, largeSection].filter(
         (x): x is string => x !== undefined,
       ),
     );

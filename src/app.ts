@@ -152,6 +152,7 @@ export const createCredentials = (shared: Shared, source?: CredentialSource) => 
       createCredentialSource(configured, {
         production: config.environment === 'production',
         proxy: config.network.proxy,
+        tracing: shared.tracing,
       }));
   if (!chosen) throw new Error('createGateway needs SEEK client credentials');
   return createCredentialProvider({
@@ -199,6 +200,7 @@ export const buildTokens = async (
           commandTimeoutMs: config.redis.commandTimeoutMs,
           logger,
           metrics,
+          tracing: shared.tracing,
         })
       : disabledSharedStore);
   shared.closers.push(() => store.close());
@@ -428,6 +430,7 @@ const buildHttp = async (
               jwksTimeoutMs: config.auth.jwksTimeoutMs,
               hirerClaim: config.auth.hirerClaim,
               proxy: config.network.proxy,
+              tracing: shared.tracing,
               onAccepted: (how) =>
                 metrics.tokenCache.inc({
                   kind: 'user_jwt',

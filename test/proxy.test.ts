@@ -3,7 +3,6 @@
 // of absolute URIs), which records the host:port of everything that passed through it. One
 // request of each outbound client: the partner token and a SEEK GraphQL call (undici), the
 // JWKS fetch (jose, node:http) and AWS Secrets Manager (the AWS SDK, node:https).
-import { randomUUID } from 'node:crypto';
 import {
   createServer,
   request as httpRequest,
@@ -12,8 +11,6 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 import { CONFIG_VARIABLES, loadConfig } from '../src/config';
 import { exemptFromProxy, PROXY_VARIABLES, proxyFor } from '../src/outbound/proxy';
@@ -30,6 +27,7 @@ import {
   startSimulator,
   uniqueClientId,
 } from './support/harness';
+import { startJwksHost, type JwksHost } from './support/jwksHost';
 import { runEntry } from './support/spawnEntry';
 import { createTestCertificateAuthority, type TestCertificateAuthority } from './support/tls';
 import {
@@ -101,48 +99,6 @@ const startProxy = async (): Promise<TestProxy> => {
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-};
-
-interface JwksHost {
-  url: string;
-  host: string;
-  requests: () => number;
-  mint(): Promise<string>;
-  close(): Promise<void>;
-}
-
-/** An RS256 key set on loopback, and user JWTs signed with its key. */
-const startJwksHost = async (): Promise<JwksHost> => {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const kid = randomUUID();
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
-  let requests = 0;
-  const server = createServer((_req, res) => {
-    requests++;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: [jwk] }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: `http://${host}/.well-known/jwks.json`,
-    host,
-    requests: () => requests,
-    mint: () =>
-      new SignJWT({ seek_hirer_ids: [FAKE_LTD] })
-        .setProtectedHeader({ alg: 'RS256', kid })
-        .setIssuer(JWT_ISSUER)
-        .setAudience(JWT_AUDIENCE)
-        .setSubject('user-317665')
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .sign(privateKey),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };

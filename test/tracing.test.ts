@@ -8,6 +8,14 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import type { SeekSimulator } from '../src/seek/simulator';
 import {
+  startAwsSecretsManagerStandIn,
+  type AwsSecretsManagerStandIn,
+} from './support/awsSecretsManagerStandIn';
+import {
+  startAzureKeyVaultStandIn,
+  type AzureKeyVaultStandIn,
+} from './support/azureKeyVaultStandIn';
+import {
   FAKE_LTD,
   freePort,
   graphqlCalls,
@@ -24,7 +32,9 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
 } from './support/otlpReceiver';
+import { startJwksHost, type JwksHost } from './support/jwksHost';
 import { modulesLoaded, runEntry, writeModuleProbe, type RunningEntry } from './support/spawnEntry';
+import { createTestCertificateAuthority, type TestCertificateAuthority } from './support/tls';
 
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
@@ -42,7 +52,8 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 const spawnTracedGateway = (
   simulator: SeekSimulator,
   probe: string,
-  overrides: Record<string, string>,
+  /** Added to the test environment; a variable set to undefined is left out. */
+  overrides: Record<string, string | undefined>,
 ) => {
   const env = Object.fromEntries(
     Object.entries({
@@ -283,6 +294,238 @@ describe('tracing to an OTLP receiver', () => {
         '@opentelemetry/exporter-trace-otlp-http',
       ]),
     );
+  });
+});
+
+/** The trace id and parent span id a `traceparent` header carries. */
+const idsOf = (traceparent: string | undefined) => {
+  const [, traceId, spanId] = TRACEPARENT.exec(String(traceparent)) ?? [];
+  return { traceId, spanId };
+};
+const idsOfSpan = (span: ReceivedSpan | undefined) => ({
+  traceId: span?.traceId,
+  spanId: span?.spanId,
+});
+
+/** Variables the AWS SDK would otherwise take from this machine (profiles, instance metadata). */
+const AWS_SDK_ISOLATION = {
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+const credentialsJson = (simulator: SeekSimulator) =>
+  JSON.stringify({ client_id: simulator.clientId, client_secret: simulator.clientSecret });
+
+describe('calls made by libraries: JWKS, AWS Secrets Manager, Redis', () => {
+  const SECRET_ID = `tracing/aws-${Math.random().toString(36).slice(2)}`;
+  let simulator: SeekSimulator;
+  let receiver: OtlpReceiver;
+  let store: AwsSecretsManagerStandIn;
+  let jwks: JwksHost;
+  let gateway: ReturnType<typeof spawnTracedGateway>;
+  let base: string;
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ clientId: uniqueClientId('tracing-libraries') });
+    receiver = await startOtlpReceiver();
+    store = await startAwsSecretsManagerStandIn();
+    store.putSecret(SECRET_ID, credentialsJson(simulator));
+    jwks = await startJwksHost();
+    gateway = spawnTracedGateway(simulator, probeFile('libraries'), {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      // User JWTs verified by keys from the JWKS host, not a shared secret.
+      AUTH_JWT_SECRET: undefined,
+      AUTH_JWKS_URL: jwks.url,
+      AUTH_JWKS_TIMEOUT_MS: '5000',
+      // The SEEK credentials read from Secrets Manager.
+      SEEK_CLIENT_ID: undefined,
+      SEEK_CLIENT_SECRET: undefined,
+      SEEK_CREDENTIALS_AWS_SECRET_ID: SECRET_ID,
+      ...store.env,
+      ...AWS_SDK_ISOLATION,
+    });
+    base = await gateway.listening;
+  });
+  afterAll(async () => {
+    gateway?.entry.kill('SIGTERM');
+    await gateway?.entry.exited;
+    await Promise.all([receiver?.close(), store?.close(), jwks?.close(), simulator?.close()]);
+  });
+
+  it('reads the secret in a client span whose traceparent Secrets Manager got: store, operation and status only', async () => {
+    const name = 'AWS Secrets Manager GetSecretValue';
+    await receiver.waitFor((spans) => spans.some((span) => span.name === name), 'the read');
+    const reads = receiver.spans.filter((span) => span.name === name);
+    expect(reads).toHaveLength(1);
+    expect(store.requests).toHaveLength(1);
+    const [read] = reads as [ReceivedSpan];
+    expect(idsOf(store.requests[0]?.traceparent)).toEqual(idsOfSpan(read));
+    expect(read.kind).toBe(SPAN_KIND.CLIENT);
+    expect(read.attributes).toEqual({
+      'gateway.store': 'aws-secrets-manager',
+      'gateway.store.operation': 'GetSecretValue',
+      'http.request.method': 'POST',
+      'http.response.status_code': 200,
+      'server.address': '127.0.0.1',
+    });
+  });
+
+  it('fetches the JWKS in a client span under "resolve caller", and each Redis call of the token cache is a span', async () => {
+    const jwt = await jwks.mint();
+    const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const response = await post(
+      base,
+      {
+        query: `mutation { browserToken(hirerId: "${FAKE_LTD}", scope: "query:ontologies") { accessToken } }`,
+      },
+      {
+        authorization: `Bearer ${jwt}`,
+        traceparent: `00-${traceId}-${CALLER_SPAN_ID}-01`,
+        'x-request-id': 'libraries-1',
+      },
+    );
+    expect(response.status).toBe(200);
+    const { accessToken } = (
+      (await response.json()) as { data: { browserToken: { accessToken: string } } }
+    ).data.browserToken;
+
+    await receiver.waitFor(
+      (spans) => spans.some((span) => span.traceId === traceId && span.kind === SPAN_KIND.SERVER),
+      'the server span',
+    );
+    const trace = receiver.spans.filter((span) => span.traceId === traceId);
+    const byId = new Map(trace.map((span) => [span.spanId, span]));
+
+    // One JWKS fetch, child of the caller stage, whose traceparent the JWKS host got.
+    const fetches = trace.filter((span) => span.name === 'JWKS fetch');
+    expect(fetches).toHaveLength(1);
+    const [fetch] = fetches as [ReceivedSpan];
+    expect(byId.get(fetch.parentSpanId ?? '')?.name).toBe('resolve caller');
+    expect(jwks.traceparents).toHaveLength(1);
+    expect(idsOf(jwks.traceparents[0])).toEqual(idsOfSpan(fetch));
+    expect(fetch.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'url.full': `${jwks.url}`,
+    });
+
+    // The browser token's cache: a miss in Redis, the lock, the write, each a span under
+    // "execute" (through the resolver) with the command and nothing of the key or value.
+    const redis = trace.filter((span) => span.attributes['db.system'] === 'redis');
+    expect(redis.map((span) => span.name)).toEqual(
+      expect.arrayContaining(['redis get', 'redis lock', 'redis set']),
+    );
+    for (const span of redis) {
+      expect(span.kind).toBe(SPAN_KIND.CLIENT);
+      expect(Object.keys(span.attributes).sort()).toEqual([
+        'db.operation.name',
+        'db.system',
+        'gateway.cache.operation',
+      ]);
+      let ancestor = byId.get(span.parentSpanId ?? '');
+      while (ancestor && ancestor.name !== 'execute')
+        ancestor = byId.get(ancestor.parentSpanId ?? '');
+      expect(ancestor?.name).toBe('execute');
+    }
+    expect(redis.find((span) => span.name === 'redis lock')?.attributes).toEqual({
+      'db.system': 'redis',
+      'db.operation.name': 'SET',
+      'gateway.cache.operation': 'lock',
+    });
+
+    // No secret, token or key went out: the AWS keys, SEEK's client secret, the JWT, the
+    // browser token, the secret's id and any Redis key (they all start with the prefix).
+    const exported = receiver.bodies.join('\n');
+    for (const secret of [
+      store.env.AWS_SECRET_ACCESS_KEY,
+      store.env.AWS_ACCESS_KEY_ID,
+      simulator.clientSecret,
+      jwt,
+      accessToken,
+      SECRET_ID,
+      'seek-gateway:',
+    ])
+      expect(exported).not.toContain(secret);
+  });
+});
+
+describe('calls made by libraries: Azure Key Vault', () => {
+  const SECRET_NAME = `tracing-kv-${Math.random().toString(36).slice(2)}`;
+  let ca: TestCertificateAuthority;
+  let vault: AzureKeyVaultStandIn;
+  let simulator: SeekSimulator;
+  let receiver: OtlpReceiver;
+  let gateway: ReturnType<typeof spawnTracedGateway>;
+
+  beforeAll(async () => {
+    ca = createTestCertificateAuthority();
+    vault = await startAzureKeyVaultStandIn(ca);
+    simulator = await startSimulator({ clientId: uniqueClientId('tracing-azure') });
+    vault.putSecret(SECRET_NAME, credentialsJson(simulator));
+    receiver = await startOtlpReceiver();
+    gateway = spawnTracedGateway(simulator, probeFile('azure'), {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      SEEK_CLIENT_ID: undefined,
+      SEEK_CLIENT_SECRET: undefined,
+      SEEK_CREDENTIALS_AZURE_VAULT_URL: vault.vaultUrl,
+      SEEK_CREDENTIALS_AZURE_SECRET_NAME: SECRET_NAME,
+      NODE_EXTRA_CA_CERTS: ca.caFile,
+      ...vault.env,
+    });
+    await gateway.listening;
+  });
+  afterAll(async () => {
+    gateway?.entry.kill('SIGTERM');
+    await gateway?.entry.exited;
+    await Promise.all([receiver?.close(), vault?.close(), simulator?.close()]);
+    ca?.remove();
+  });
+
+  it('gives each request to the vault and to the identity a client span whose traceparent that host got', async () => {
+    // The bearer challenge (401), then the read; one token grant at the authority.
+    expect(vault.vaultRequests.map((request) => request.status)).toEqual([401, 200]);
+    expect(vault.tokenRequests).toHaveLength(1);
+    const reads = () => receiver.spans.filter((span) => span.name === 'Azure Key Vault getSecret');
+    await receiver.waitFor(() => reads().length === 2, 'both vault requests');
+    const byId = new Map(reads().map((span) => [span.spanId, span]));
+    for (const request of vault.vaultRequests) {
+      const span = byId.get(idsOf(request.traceparent).spanId ?? '');
+      expect(span?.traceId).toBe(idsOf(request.traceparent).traceId);
+      expect(span?.attributes).toEqual({
+        'gateway.store': 'azure-key-vault',
+        'gateway.store.operation': 'getSecret',
+        'http.request.method': 'GET',
+        'http.response.status_code': request.status,
+        'server.address': '127.0.0.1',
+      });
+    }
+    const grants = () =>
+      receiver.spans.filter((span) => span.name === 'Azure Key Vault authenticate');
+    await receiver.waitFor(
+      () => grants().some((span) => span.attributes['http.request.method'] === 'POST'),
+      'the token grant',
+    );
+    const grant = grants().find(
+      (span) => span.spanId === idsOf(vault.tokenRequests[0]?.traceparent).spanId,
+    );
+    expect(grant?.attributes).toMatchObject({
+      'gateway.store': 'azure-key-vault',
+      'gateway.store.operation': 'authenticate',
+      'http.response.status_code': 200,
+    });
+
+    // Neither the secret's name, the tenant, the identity's secret nor the Entra token went out.
+    const bearer = vault.vaultRequests.find((request) => request.bearer)?.bearer;
+    const exported = receiver.bodies.join('\n');
+    for (const secret of [
+      SECRET_NAME,
+      vault.env.AZURE_TENANT_ID,
+      vault.identitySecret,
+      simulator.clientSecret,
+      bearer,
+    ])
+      expect(exported).not.toContain(secret);
   });
 });
 

@@ -2,6 +2,8 @@ import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 
 import { ErrorCode, GatewayError } from '../errors';
+import type { Tracing } from '../observability/tracing';
+import { tracedNodeAgent } from '../observability/tracing/libraries';
 import { createNodeProxyAgent, type ProxySettings } from '../outbound/proxy';
 import { createVerifiedUsers } from './verifiedUsers';
 
@@ -19,6 +21,8 @@ export interface UserJwtOptions {
   proxy?: ProxySettings;
   /** Told of each accepted token: found among the verified ones, or verified now. */
   onAccepted?: (how: 'cached' | 'verified') => void;
+  /** With tracing on, each JWKS fetch is a client span whose traceparent the JWKS host gets. */
+  tracing?: Tracing;
 }
 
 export interface VerifiedUser {
@@ -39,14 +43,21 @@ export const createUserJwtVerifier = (options: UserJwtOptions) => {
   // Loaded only when user JWTs are configured: a service-only gateway starts faster without it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createRemoteJWKSet, jwtVerify } = require('jose') as typeof import('jose');
+  const remoteKeys = (url: URL) => {
+    // jose 5 fetches with node:http(s).get: behind a proxy, an agent that tunnels; with tracing
+    // on, one that gives each fetch its span and traceparent (jose's `headers` are fixed ones).
+    const agent = createNodeProxyAgent(options.proxy);
+    return createRemoteJWKSet(url, {
+      timeoutDuration: options.jwksTimeoutMs,
+      cooldownDuration: 30_000,
+      agent: options.tracing
+        ? tracedNodeAgent(options.tracing, { name: 'JWKS fetch', url, agent })
+        : agent,
+    });
+  };
   const key: Uint8Array | JWTVerifyGetKey = options.secret
     ? new TextEncoder().encode(options.secret)
-    : createRemoteJWKSet(new URL(options.jwksUrl as string), {
-        timeoutDuration: options.jwksTimeoutMs,
-        cooldownDuration: 30_000,
-        // jose 5 fetches with node:http(s).get: behind a proxy, an agent that tunnels.
-        agent: createNodeProxyAgent(options.proxy),
-      });
+    : remoteKeys(new URL(options.jwksUrl as string));
   const ourIssuer = looseIssuer(options.issuer);
   // The allowlist is what stops `alg: none` and algorithm-swapping tokens.
   const algorithms = options.secret ? ['HS256'] : ['RS256', 'ES256'];

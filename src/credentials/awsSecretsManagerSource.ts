@@ -1,6 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 import type { CredentialSourceConfig } from '../config';
+import type { Tracing } from '../observability/tracing';
+import { traceAwsClient } from '../observability/tracing/libraries';
 import { createNodeProxyAgent, type ProxySettings } from '../outbound/proxy';
 import { parseCredentialsJson } from './credentialsJson';
 import { describeSource } from './describe';
@@ -63,11 +65,22 @@ const describeFailure = (error: unknown): string => {
  */
 export const createAwsSecretsManagerSource = (
   config: Extract<CredentialSourceConfig, { kind: 'aws-secrets-manager' }>,
-  options: { proxy?: ProxySettings } = {},
+  options: { proxy?: ProxySettings; tracing?: Tracing } = {},
 ): CredentialSource => {
   const where = `the AWS Secrets Manager secret ${config.secretId} (${VARIABLE})`;
   let client: SecretsManagerClient | undefined;
   let sdk: AwsSdk | undefined;
+  const createClient = (loaded: AwsSdk) => {
+    const created = new loaded.SecretsManagerClient(clientOptions(options.proxy));
+    // With tracing on, each attempt is a client span (store, operation, status: never the
+    // secret id, which names the account) whose traceparent Secrets Manager gets.
+    if (options.tracing)
+      traceAwsClient(created, options.tracing, {
+        name: 'AWS Secrets Manager',
+        attributes: { 'gateway.store': 'aws-secrets-manager' },
+      });
+    return created;
+  };
   return {
     kind: 'aws-secrets-manager',
     ...describeSource(config),
@@ -76,7 +89,7 @@ export const createAwsSecretsManagerSource = (
       sdk ??= loadSdk();
       let answer;
       try {
-        client ??= new sdk.SecretsManagerClient(clientOptions(options.proxy));
+        client ??= createClient(sdk);
         answer = await client.send(new sdk.GetSecretValueCommand({ SecretId: config.secretId }), {
           abortSignal: signal,
         });

@@ -2,6 +2,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { SecretClient } from '@azure/keyvault-secrets';
 
 import type { CredentialSourceConfig } from '../config';
+import type { Tracing } from '../observability/tracing';
+import { azureTracingPolicy } from '../observability/tracing/libraries';
 import { parseCredentialsJson } from './credentialsJson';
 import { describeSource } from './describe';
 import { CredentialsError, type CredentialSource } from './types';
@@ -53,6 +55,12 @@ export interface AzureKeyVaultSourceOptions {
    * a test CA inside the test process. A real process uses NODE_EXTRA_CA_CERTS instead.
    */
   tlsCa?: string;
+  /**
+   * With tracing on, each request to the vault and to the identity's token endpoint is a client
+   * span (store, operation, status: never the secret's name, the tenant or a token) whose
+   * traceparent that host gets.
+   */
+  tracing?: Tracing;
 }
 
 /**
@@ -71,12 +79,31 @@ export const createAzureKeyVaultSource = (
 
   const createClient = () => {
     const tlsOptions = options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {};
+    const traced = (operation: string) =>
+      options.tracing
+        ? {
+            additionalPolicies: [
+              {
+                policy: azureTracingPolicy(options.tracing, {
+                  name: `Azure Key Vault ${operation}`,
+                  attributes: {
+                    'gateway.store': 'azure-key-vault',
+                    'gateway.store.operation': operation,
+                  },
+                }),
+                position: 'perRetry' as const,
+              },
+            ],
+          }
+        : {};
     const credential: TokenCredential = new (loadIdentity().DefaultAzureCredential)({
       ...tlsOptions,
+      ...traced('authenticate'),
       disableInstanceDiscovery: config.loopbackAuthority,
     });
     return new (loadKeyVault().SecretClient)(config.vaultUrl, credential, {
       ...tlsOptions,
+      ...traced('getSecret'),
       retryOptions: { maxRetries: 2 },
       // The challenge names the resource https://vault.azure.net, which a loopback vault's host
       // cannot end with: verification is off only for a loopback stand-in.

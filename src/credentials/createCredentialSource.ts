@@ -1,4 +1,5 @@
 import type { CredentialSourceConfig } from '../config';
+import type { Tracing } from '../observability/tracing';
 import type { ProxySettings } from '../outbound/proxy';
 import { createAwsSecretsManagerSource } from './awsSecretsManagerSource';
 import { createAzureKeyVaultSource } from './azureKeyVaultSource';
@@ -10,7 +11,7 @@ import type { CredentialSource } from './types';
 /** The source the configuration names (config.credentials.source). */
 export const createCredentialSource = (
   config: CredentialSourceConfig,
-  options: { production: boolean; proxy?: ProxySettings },
+  options: { production: boolean; proxy?: ProxySettings; tracing?: Tracing },
 ): CredentialSource => {
   switch (config.kind) {
     case 'environment':
@@ -20,8 +21,11 @@ export const createCredentialSource = (
     case 'credentials-file':
       return createCredentialsFileSource(config, options);
     case 'aws-secrets-manager':
-      return createAwsSecretsManagerSource(config, { proxy: options.proxy });
+      return createAwsSecretsManagerSource(config, {
+        proxy: options.proxy,
+        tracing: options.tracing,
+      });
     case 'azure-key-vault':
-      return createAzureKeyVaultSource(config);
+      return createAzureKeyVaultSource(config, { tracing: options.tracing });
   }
 };

@@ -22,6 +22,8 @@ export interface AwsRecordedRequest {
   authorization: string | undefined;
   /** True when the SigV4 signature matched. */
   signatureValid: boolean;
+  /** The W3C trace context the request carried (the gateway's client span), if any. */
+  traceparent: string | undefined;
 }
 
 export interface AwsSecretsManagerStandIn {
@@ -160,6 +162,7 @@ export const startAwsSecretsManagerStandIn = async (): Promise<AwsSecretsManager
       secretId: parsed.SecretId,
       authorization: req.headers.authorization,
       signatureValid,
+      traceparent: String(req.headers.traceparent ?? '') || undefined,
     });
     if (fault === 'hang') return; // accepted, never answered
     if (fault === 'unavailable') {

@@ -28,6 +28,8 @@ export interface AzureRecordedRequest {
   /** The bearer sent, or undefined (the SDK's first, unauthenticated request). */
   bearer: string | undefined;
   status: number;
+  /** The W3C trace context the request carried (the gateway's client span), if any. */
+  traceparent: string | undefined;
 }
 
 export interface AzureKeyVaultStandIn {
@@ -45,7 +47,12 @@ export interface AzureKeyVaultStandIn {
   /** Key Vault requests, in order. */
   vaultRequests: AzureRecordedRequest[];
   /** Token grants the authority answered (successful or not). */
-  tokenRequests: Array<{ clientId: string | undefined; scope: string | undefined; status: number }>;
+  tokenRequests: Array<{
+    clientId: string | undefined;
+    scope: string | undefined;
+    status: number;
+    traceparent: string | undefined;
+  }>;
   /** Secret reads answered 200. */
   secretReads(): number;
   close(): Promise<void>;
@@ -114,6 +121,7 @@ export const startAzureKeyVaultStandIn = async (
         const grant = {
           clientId: form.get('client_id') ?? undefined,
           scope: form.get('scope') ?? undefined,
+          traceparent: String(req.headers.traceparent ?? '') || undefined,
         };
         const valid =
           form.get('grant_type') === 'client_credentials' &&
@@ -151,7 +159,13 @@ export const startAzureKeyVaultStandIn = async (
       const header = req.headers.authorization;
       const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
       const record = (status: number) =>
-        vaultRequests.push({ method: req.method ?? '', path: url.pathname, bearer, status });
+        vaultRequests.push({
+          method: req.method ?? '',
+          path: url.pathname,
+          bearer,
+          status,
+          traceparent: String(req.headers.traceparent ?? '') || undefined,
+        });
       if (fault === 'hang') {
         record(0);
         return;

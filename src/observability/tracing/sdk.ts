@@ -209,7 +209,7 @@ export const createSdkTracing = (options: SdkTracingOptions): Tracing => {
         kind: SpanKind.CLIENT,
         attributes: defined({
           'http.request.method': options.method,
-          'url.full': shownUrl(options.url),
+          'url.full': options.hostOnly ? undefined : shownUrl(options.url),
           'server.address': new URL(options.url).hostname,
           ...options.attributes,
         }),

@@ -24,8 +24,10 @@ export interface ClientSpanOptions {
   /** The span's name, e.g. `SEEK graphql`. */
   name: string;
   method: string;
-  /** The URL called; only its scheme, host and path are written on the span. */
+  /** The URL called; only its scheme, host and path are written on the span … */
   url: string;
+  /** … or only its host, when the path names something not to record (a Key Vault secret). */
+  hostOnly?: boolean;
   attributes?: SpanAttributes;
 }
 
@@ -47,14 +49,15 @@ export interface Tracing {
     statusOf: (result: T) => number,
   ): Promise<T>;
   /**
-   * The `traceparent` of a new client span around a call made by a library (jose's JWKS
-   * fetch): the span ends when `done` is called.
+   * The `traceparent` of a new client span around a call made by a library (jose's JWKS fetch,
+   * the AWS and Azure SDKs; see ./libraries.ts): the span ends when `done` is called, with the
+   * HTTP status, or undefined when no answer came.
    */
   startOutbound(options: ClientSpanOptions): {
     traceparent: string | undefined;
     done(status: number | undefined): void;
   };
-  /** Runs `fn` in an internal span (a Redis command, a secrets-store read), child of the active one. */
+  /** Runs `fn` in a client span without an HTTP hop of its own (a Redis command), child of the active one. */
   inSpan<T>(name: string, attributes: SpanAttributes, fn: () => Promise<T>): Promise<T>;
   /** The trace id of the active span, for log lines; undefined outside a sampled span. */
   activeTraceId: () => string | undefined;

@@ -3,6 +3,7 @@ import Keyv from 'keyv';
 
 import { describeError, type Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
+import type { SpanAttributes, Tracing } from '../../observability/tracing';
 import {
   createRedisConnection,
   describeRedisFailure,
@@ -84,7 +85,32 @@ export interface RedisSharedStoreOptions {
   breakerMs?: number;
   logger: Logger;
   metrics: Metrics;
+  /** With tracing on, each Redis call is a client span (command name only). */
+  tracing?: Tracing;
 }
+
+/** The Redis commands each store operation sends (`get` pipelines two in one write). */
+const COMMANDS = {
+  get: 'GET PTTL',
+  set: 'SET',
+  delete: 'DEL',
+  lock: 'SET',
+  unlock: 'EVAL',
+  increment: 'EVAL',
+} as const;
+type Operation = keyof typeof COMMANDS;
+
+/**
+ * The attributes of a Redis call's span, made once per operation: the system, the command and
+ * the store's operation. Never the key (it holds the client id) or the value (a token).
+ */
+const SPAN_ATTRIBUTES = {} as Record<Operation, SpanAttributes>;
+for (const operation of Object.keys(COMMANDS) as Operation[])
+  SPAN_ATTRIBUTES[operation] = {
+    'db.system': 'redis',
+    'db.operation.name': COMMANDS[operation],
+    'gateway.cache.operation': operation,
+  };
 
 /** A client error this recent, with no call succeeding since, keeps /ready degraded. */
 const FLAP_WINDOW_MS = 5_000;
@@ -198,9 +224,8 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
     return usable() && !flapping && (connection.mode === 'standalone' || !failedSinceSuccess);
   };
 
-  /** Runs one Redis call within the bound; undefined on timeout, failure or skipped. */
-  const bounded = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
-    if (!usable()) return undefined;
+  /** One Redis call raced against the bound: rejects on timeout or failure. */
+  const withinBound = async <T>(operation: Operation, call: () => Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
     try {
@@ -217,7 +242,36 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
         }),
       ]);
       if (result === TIMED_OUT)
-        throw new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`);
+        throw Object.assign(
+          new Error(`redis ${operation} timed out after ${commandTimeoutMs} ms`),
+          {
+            code: 'timeout',
+          },
+        );
+      return result;
+    } finally {
+      settled = true;
+      clearTimeout(timer);
+    }
+  };
+
+  // With tracing on, each call that reaches Redis is a span (a skipped one makes none).
+  const { tracing } = options;
+  const attempt = tracing
+    ? <T>(operation: Operation, call: () => Promise<T>) =>
+        tracing.inSpan(`redis ${operation}`, SPAN_ATTRIBUTES[operation], () =>
+          withinBound(operation, call),
+        )
+    : withinBound;
+
+  /** Runs one Redis call within the bound; undefined on timeout, failure or skipped. */
+  const bounded = async <T>(
+    operation: Operation,
+    call: () => Promise<T>,
+  ): Promise<T | undefined> => {
+    if (!usable()) return undefined;
+    try {
+      const result = await attempt(operation, call);
       lastSuccessAt = Date.now();
       lastFailure = undefined;
       if (failedSinceSuccess) {
@@ -236,9 +290,6 @@ export const createRedisSharedStore = (options: RedisSharedStoreOptions): Shared
       noteFailure(error);
       logger.debug({ err: describeError(error), operation }, 'redis call failed');
       return undefined;
-    } finally {
-      settled = true;
-      clearTimeout(timer);
     }
   };
 
