@@ -194,7 +194,11 @@ const main = async () => {
   // Tracing first (only with an OTLP endpoint), so every log line can carry the trace id.
   const metrics = createMetrics();
   const tracing = startTracing(config.tracing, { proxy: config.network.proxy, metrics });
-  const logger = createLogger({ level: config.logLevel, traceIdOf: tracing?.activeTraceId });
+  const logger = createLogger({
+    level: config.logLevel,
+    traceIdOf: tracing?.activeTraceId,
+    onDropped: () => metrics.logLinesDropped.inc(),
+  });
   let running: Running;
   try {
     // Nothing else may be pending during a retry backoff: this keeps Node up until start-up

@@ -126,8 +126,14 @@ export const createMetrics = () => {
     help: 'Bytes of attachments passed on to callers',
     registers: [registry],
   });
+  const logLinesDropped = new Counter({
+    name: 'gateway_log_lines_dropped_total',
+    help: 'Log lines dropped because stdout stopped draining and 16 MiB were already waiting',
+    registers: [registry],
+  });
   return {
     registry,
+    logLinesDropped,
     seekSeconds,
     requestsRefused,
     traceExports,
