@@ -54,7 +54,12 @@ import {
   userJwt,
   type TestGateway,
 } from './support/harness';
-import { BROWSER_TOKEN_MUTATION, algNoneJwt, expiredJwt } from './support/callers';
+import {
+  BROWSER_TOKEN_MUTATION,
+  algNoneJwt,
+  browserTokenFromSimulator,
+  expiredJwt,
+} from './support/callers';
 import { apolloManifest, writeManifest } from './support/manifests';
 
 const SEEK_TIMEOUT_MS = 300;
@@ -2085,51 +2090,16 @@ describe('one pipeline: the same answer on every entry', () => {
       issuerTwoSlashes: `Bearer ${await userJwt({ hirerIds: [FAKE_LTD], issuer: 'https://app.example.test//' })}`,
     } satisfies Partial<Record<Cred, string>>);
 
-    // A SEEK browser token, straight from the simulator.
-    const partner = (await (
-      await fetch(simulator.authUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          grant_type: 'client_credentials',
-          client_id: simulator.clientId,
-          client_secret: simulator.clientSecret,
-          audience: simulator.audience,
-        }),
-      })
-    ).json()) as { access_token: string };
-    const browser = (await (
-      await fetch(simulator.browserTokenUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${partner.access_token}`,
-        },
-        body: JSON.stringify({
-          hirerId: FAKE_LTD,
-          scope: 'query:ontologies query:organizations',
-          userId: 'browser-user-1',
-        }),
-      })
-    ).json()) as { access_token: string };
-    creds.browser = `Bearer ${browser.access_token}`;
+    // A SEEK browser token, straight from the simulator; a new one after SEEK refused it.
     freshBrowserToken = async () => {
-      const renewed = (await (
-        await fetch(simulator.browserTokenUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${partner.access_token}`,
-          },
-          body: JSON.stringify({
-            hirerId: FAKE_LTD,
-            scope: 'query:ontologies query:organizations',
-            userId: 'browser-user-1',
-          }),
-        })
-      ).json()) as { access_token: string };
-      creds.browser = `Bearer ${renewed.access_token}`;
+      const token = await browserTokenFromSimulator(simulator, {
+        hirerId: FAKE_LTD,
+        scope: 'query:ontologies query:organizations',
+        userId: 'browser-user-1',
+      });
+      creds.browser = `Bearer ${token}`;
     };
+    await freshBrowserToken();
 
     // Warm what is cached across requests, so every entry sees the same state: the partner
     // token (one service query) and the two browser-token exchanges of the mutation rows.

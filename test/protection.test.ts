@@ -23,6 +23,7 @@ import {
   type TestGateway,
 } from './support/harness';
 import { simulatorSchemaFile } from './support/simulatorSchemaFile';
+import { browserTokenFromSimulator } from './support/callers';
 
 const QUERY = '{ version }';
 
@@ -59,31 +60,12 @@ const post = async (
 };
 
 /** A SEEK browser token straight from the simulator (partner token, then the exchange). */
-const browserTokenFrom = async (simulator: SeekSimulator) => {
-  const partner = (await (
-    await fetch(simulator.authUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: simulator.clientId,
-        client_secret: simulator.clientSecret,
-        audience: simulator.audience,
-      }),
-    })
-  ).json()) as { access_token: string };
-  const browser = (await (
-    await fetch(simulator.browserTokenUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${partner.access_token}`,
-      },
-      body: JSON.stringify({ hirerId: FAKE_LTD, scope: 'query:ontologies', userId: 'user-1' }),
-    })
-  ).json()) as { access_token: string };
-  return browser.access_token;
-};
+const browserTokenFrom = (simulator: SeekSimulator) =>
+  browserTokenFromSimulator(simulator, {
+    hirerId: FAKE_LTD,
+    scope: 'query:ontologies',
+    userId: 'user-1',
+  });
 
 const junkToken = () => `junk-${randomBytes(12).toString('hex')}`;
 

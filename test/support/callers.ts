@@ -77,3 +77,36 @@ export const requestLogLines = (gw: TestGateway) =>
   gw.logs.lines
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((line) => line.msg === 'graphql request');
+
+/**
+ * A SEEK browser token straight from the simulator, as SEEK issues them: a partner token by
+ * client credentials, then the exchange for one hirer and scope.
+ */
+export const browserTokenFromSimulator = async (
+  simulator: SeekSimulator,
+  options: { hirerId: string; scope: string; userId: string },
+): Promise<string> => {
+  const partner = (await (
+    await fetch(simulator.authUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: simulator.clientId,
+        client_secret: simulator.clientSecret,
+        audience: simulator.audience,
+      }),
+    })
+  ).json()) as { access_token: string };
+  const browser = (await (
+    await fetch(simulator.browserTokenUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${partner.access_token}`,
+      },
+      body: JSON.stringify(options),
+    })
+  ).json()) as { access_token: string };
+  return browser.access_token;
+};
