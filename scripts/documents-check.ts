@@ -14,10 +14,9 @@ import { keepAliveUntil } from '../src/clock';
 import type { Config } from '../src/config';
 import { ManifestError, readManifestFile } from '../src/documents/manifest';
 import { checkManifest } from '../src/documents/trustedDocuments';
-import { buildGatewaySchema, LOCAL_ROOT_FIELDS } from '../src/graphql/gatewaySchema';
+import { buildGatewaySchema } from '../src/graphql/gatewaySchema';
 import type { Logger } from '../src/observability/logger';
-import { createDocuments } from '../src/pipeline/documents';
-import { createQueryLimits } from '../src/pipeline/limits';
+import { createGatewayDocuments } from '../src/pipeline/gatewayDocuments';
 import { readGatewayTypeDefs } from '../src/seek/schemaSource';
 import { seekSchemaFor } from './schema-print';
 import { failureMessage } from './lib/seekSchema';
@@ -35,15 +34,8 @@ export const checkManifestFile = async (file: string, config: Config, logger: Lo
       throw new Error('not executed: documents are only validated');
     },
   });
-  const limits = createQueryLimits(config.graphql);
-  const documents = createDocuments({
-    parse: limits.parse,
-    limitRules: limits.validationRules,
-    introspection: config.graphql.introspection,
-    localRootFields: LOCAL_ROOT_FIELDS,
-    // The CI's reader wants every hint the schema can give.
-    hideSuggestions: false,
-  });
+  // The CI's reader wants every hint the schema can give.
+  const documents = createGatewayDocuments(config.graphql, { hideSuggestions: false });
   const checked = checkManifest(read, api, documents.prepareUncached);
   const failed = new Set(checked.failures);
   const lines = [`${file}: ${read.length} documents, against ${source}`];

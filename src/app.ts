@@ -17,7 +17,7 @@ import { createApolloGateway } from './graphql/apolloGateway';
 import { createExecutedDocuments } from './graphql/executedDocuments';
 import { createApolloServer } from './graphql/apolloServer';
 import { createBrowserTokenResolver } from './graphql/browserTokenResolver';
-import { buildGatewaySchema, LOCAL_ROOT_FIELDS } from './graphql/gatewaySchema';
+import { buildGatewaySchema } from './graphql/gatewaySchema';
 import { createCors } from './http/cors';
 import { createHttpApp } from './http/createHttpApp';
 import { createEntry } from './http/entry';
@@ -27,8 +27,7 @@ import { createRequestRecorder } from './observability/requestLog';
 import { startTracing, type Tracing } from './observability/tracing';
 import { createPipeline } from './pipeline';
 import { createAttachmentStage } from './pipeline/attachments';
-import { createDocuments } from './pipeline/documents';
-import { createQueryLimits } from './pipeline/limits';
+import { createGatewayDocuments } from './pipeline/gatewayDocuments';
 import { createPersistedQueries } from './pipeline/persistedQueries';
 import { createApqStore } from './documents/apqStore';
 import { createTrustedDocuments, type TrustedDocuments } from './documents/trustedDocuments';
@@ -392,12 +391,7 @@ const buildHttp = async (
   await apollo.start();
   shared.closers.push(() => apollo.stop());
 
-  const limits = createQueryLimits(config.graphql);
-  const documents = createDocuments({
-    parse: limits.parse,
-    limitRules: limits.validationRules,
-    introspection: config.graphql.introspection,
-    localRootFields: LOCAL_ROOT_FIELDS,
+  const documents = createGatewayDocuments(config.graphql, {
     hideSuggestions: config.environment === 'production',
   });
   const trustedDocuments = buildTrustedDocuments(shared, seek.schemas, documents.prepareUncached);
