@@ -348,11 +348,13 @@ describe('large answers are streamed', () => {
   });
 });
 
+const LATER_DEFECTS: [string, Behaviour][] = [
+  ['invalid JSON after 1 MB', { kind: 'whole', body: INVALID_AFTER_1MB }],
+  ['cut by SEEK mid-body', { kind: 'cut', body: TEN_MB, afterBytes: 3 * MB }],
+];
+
 describe('a defect found after the status line left', () => {
-  it.each([
-    ['invalid JSON after 1 MB', { kind: 'whole', body: INVALID_AFTER_1MB } as Behaviour],
-    ['cut by SEEK mid-body', { kind: 'cut', body: TEN_MB, afterBytes: 3 * MB } as Behaviour],
-  ])(
+  it.each(LATER_DEFECTS)(
     '%s: the client sees a failed transfer, logged and counted as SEEK_BAD_RESPONSE',
     async (_label, behaviour) => {
       const countedBefore = await badResponsesCounted();
