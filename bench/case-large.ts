@@ -3,7 +3,7 @@
  * fragments; then growth with query size (1/10/100 root fields) and response size (1 KB–1 MB).
  */
 import type { GraphQLSchema } from 'graphql';
-import type { ChildServer } from './child';
+import { startBenchServer, type ChildServer } from './child';
 import { BENCH_HEADERS, sleep, type BenchConfig } from './config';
 import { GATEWAY_GRAPHQL_PATH, gatewayBuilt, startGateway, type GatewayProcess } from './gateway';
 import { measure, warnLoudly, type Measurement, type Target } from './load';
@@ -40,6 +40,8 @@ export function largeCaseQueries(schema: GraphQLSchema): BenchQuery[] {
 }
 
 const GROWTH_CONNECTIONS = 10;
+/** Concurrent 1 MB answers for the memory row (issue 15: RSS under 50 concurrent 1 MB answers). */
+const MEMORY_CONNECTIONS = 50;
 
 export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
   const direct: Target = {
@@ -56,7 +58,10 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
     return { markdown: `${header}\n\nSkipped: gateway not built.` };
   }
   let gateway: GatewayProcess | undefined;
+  let hop: ChildServer | undefined;
   try {
+    // The floor for the response-size rows: a Node hop piping the same bytes untouched.
+    hop = await startBenchServer('raw hop', 'raw-hop', { UPSTREAM_URL: ctx.upstream.url }, ctx.pin);
     gateway = await startGateway({
       label: 'gateway (large schema)',
       upstreamUrl: ctx.upstream.url,
@@ -65,6 +70,7 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
     });
   } catch (err) {
     warnLoudly(`gateway (large schema) did not start: ${(err as Error).message}`);
+    await hop?.stop();
     return { markdown: `${header}\n\nGateway did not start: ${(err as Error).message}` };
   }
   try {
@@ -97,9 +103,16 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
       );
     }
 
+    const rawHop: Target = {
+      name: 'raw hop',
+      url: `${hop.url}/graphql`,
+      pid: hop.pid,
+      headers: BENCH_HEADERS,
+    };
     const growthRows: { label: string; m: Measurement }[] = [];
     for (const q of growth) {
-      for (const target of [direct, gw]) {
+      const targets = q.operationName.startsWith('pad_') ? [direct, rawHop, gw] : [direct, gw];
+      for (const target of targets) {
         const m = await measure(target, {
           connections: GROWTH_CONNECTIONS,
           durationS: ctx.config.growthDurationS,
@@ -111,6 +124,36 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
         growthRows.push({ label: q.operationName, m });
       }
     }
+    // RSS right after 50 connections fetched 1 MB answers back to back (streamed by the gateway).
+    const oneMb = growth.find((q) => q.operationName === 'pad_1mb');
+    const memoryRows: Measurement[] = [];
+    if (oneMb) {
+      for (const target of [rawHop, gw]) {
+        memoryRows.push(
+          await measure(target, {
+            connections: MEMORY_CONNECTIONS,
+            durationS: ctx.config.growthDurationS,
+            warmupS: 0,
+            body: requestBody(oneMb),
+            expectData: oneMb.data,
+            upstreamUrl: ctx.upstream.url,
+          }),
+        );
+      }
+    }
+    const memoryTable = markdownTable(
+      ['target', 'conns', 'req/s', 'p99 ms', 'CPU µs/req', 'RSS MB after', 'non-2xx', 'errors'],
+      memoryRows.map((m) => [
+        m.target,
+        m.connections,
+        fmt(m.reqPerSec),
+        fmt(m.p99Ms, 2),
+        fmt(m.cpuUsPerReq),
+        fmt(m.rssMb, 1),
+        m.non2xx,
+        m.errors + m.timeouts,
+      ]),
+    );
     const startup = markdownTable(
       ['metric', 'value', 'target'],
       [
@@ -184,9 +227,14 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
       `### Growth (large schema, ${GROWTH_CONNECTIONS} connections, ${ctx.config.growthDurationS} s per row)`,
       '',
       growthTable,
+      '',
+      `### ${MEMORY_CONNECTIONS} concurrent 1 MB answers (${ctx.config.growthDurationS} s; idle gateway RSS ${fmt(idleRssMb, 1)} MB)`,
+      '',
+      memoryTable,
     ].join('\n');
     return { readyMs, idleRssMb, markdown };
   } finally {
     await gateway.stop();
+    await hop.stop();
   }
 }

@@ -1,7 +1,7 @@
 import pino from 'pino';
 
 import { ErrorCode } from '../errors';
-import type { DownloadOutcome } from '../pipeline/state';
+import type { AnswerStreamOutcome, DownloadOutcome } from '../pipeline/state';
 
 import { traceIdMixin, type Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -36,6 +36,8 @@ export interface RequestRecord {
   document?: string | undefined;
   /** An attachment whose headers went out: the bytes passed on and how the body ended. */
   download?: { bytes: number; outcome: DownloadOutcome };
+  /** A SEEK answer streamed (above the threshold): the bytes passed on and how it ended. */
+  answerStream?: { bytes: number; outcome: AnswerStreamOutcome } | undefined;
 }
 
 /** The metric label of an attachment request's outcome. */
@@ -145,6 +147,8 @@ export const createRequestRecorder = (options: {
         route: record.route,
         errorCodes: record.errorCodes,
         document: record.document,
+        streamedBytes: record.answerStream?.bytes,
+        stream: record.answerStream?.outcome,
       },
       'graphql request',
     );

@@ -4,12 +4,19 @@ import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 
 import { ErrorCode, GatewayError, REQUEST_ERROR_CODES } from '../errors';
 import type { AttachmentFile } from '../seek/attachments';
-import type { ForwardResult } from '../seek/forwarder';
+import type { ForwardResult, StreamedForwardResult } from '../seek/forwarder';
+import {
+  streamDefectCode,
+  type StreamDefect,
+  type StreamedAnswerSink,
+  type StreamedAnswerSummary,
+  type StreamedSeekAnswer,
+} from '../seek/streamedAnswer';
 import type { ExecutionOutcome } from './index';
 import { BodyRefusal } from './body';
 import { ByteLimit, ByteLimitExceeded } from './byteLimit';
 import { CONTENT_TYPE_OF } from './negotiate';
-import type { DownloadOutcome, RequestState } from './state';
+import type { AnswerStreamOutcome, DownloadOutcome, RequestState } from './state';
 
 const JSON_CONTENT_TYPE = CONTENT_TYPE_OF['application/json'];
 
@@ -56,14 +63,115 @@ const codeOf = (error: { extensions?: { code?: unknown } | undefined }) => {
   return typeof code === 'string' ? code : 'UNKNOWN';
 };
 
-/** SEEK's answer, byte for byte, with SEEK's status and the negotiated media type. */
-export const writeSeekAnswer = (state: RequestState, forwarded: ForwardResult) => {
+/**
+ * SEEK's answer, byte for byte, with SEEK's status and the negotiated media type. A streamed one
+ * (above the threshold) is written as it arrives: the promise settles when it has ended.
+ */
+export const writeSeekAnswer = (
+  state: RequestState,
+  forwarded: ForwardResult | StreamedForwardResult,
+): Promise<void> | undefined => {
+  if ('stream' in forwarded) return streamSeekAnswer(state, forwarded.stream);
   const { result } = forwarded;
   state.upstreamStatus = forwarded.upstreamStatus;
   state.hadData = result.data !== undefined && result.data !== null;
   state.errorCodes = result.errors?.length ? result.errors.map(codeOf) : undefined;
   send(state, forwarded.upstreamStatus, CONTENT_TYPE_OF[state.mediaType], forwarded.body);
+  return undefined;
 };
+
+const STREAM_OUTCOME_OF: Readonly<Record<StreamDefect, AnswerStreamOutcome>> = {
+  bad_response: 'bad_response',
+  timeout: 'timeout',
+  // The pipeline abandons an answer only when the client went away.
+  aborted: 'client_closed',
+};
+
+/**
+ * Writes one streamed answer to the client: each chunk as it passed its check, SEEK paused while
+ * the client's socket is full (bounded memory however slowly the client reads), SEEK's
+ * connection closed when the client goes away. A defect found after the status line left cuts
+ * the connection, so the client sees a failed transfer, never a complete-looking answer.
+ */
+class AnswerStreamWriter implements StreamedAnswerSink {
+  private waitingForDrain = false;
+  private done = false;
+  readonly progress: { bytes: number; outcome: AnswerStreamOutcome } = { bytes: 0, outcome: 'ok' };
+
+  constructor(
+    private readonly state: RequestState,
+    private readonly stream: StreamedSeekAnswer,
+    private readonly finished: () => void,
+  ) {
+    state.answerStream = this.progress;
+  }
+
+  data(chunk: Buffer): boolean {
+    if (this.done) return true;
+    this.progress.bytes += chunk.length;
+    if (this.state.res.write(chunk)) return true;
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.state.res.once('drain', this.onDrain);
+    }
+    return false;
+  }
+
+  end(summary: StreamedAnswerSummary): void {
+    if (this.done) return;
+    this.done = true;
+    this.state.hadData = summary.hadData;
+    this.state.errorCodes = summary.errorCodes;
+    this.state.res.end();
+    this.finished();
+  }
+
+  fail(defect: StreamDefect): void {
+    if (this.done) return;
+    this.done = true;
+    this.progress.outcome = STREAM_OUTCOME_OF[defect];
+    const code = streamDefectCode(defect);
+    this.state.errorCodes = code ? [code] : undefined;
+    this.state.hadData = false;
+    this.state.res.destroy();
+    this.finished();
+  }
+
+  private readonly onDrain = () => {
+    this.waitingForDrain = false;
+    this.stream.resume();
+  };
+
+  /** The client's connection closed before the end: SEEK's is closed too. */
+  readonly onClose = () => {
+    if (!this.done) this.stream.abort();
+  };
+}
+
+const streamSeekAnswer = (state: RequestState, stream: StreamedSeekAnswer): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const { res } = state;
+    state.upstreamStatus = stream.upstreamStatus;
+    state.status = stream.upstreamStatus;
+    if (res.headersSent || res.destroyed) {
+      stream.abort();
+      resolve();
+      return;
+    }
+    // The headers `send` gives every answer; SEEK's Content-Length when it sent one (the client
+    // then also sees a cut answer as short), chunked otherwise.
+    const headers: Record<string, string> = {
+      'content-type': CONTENT_TYPE_OF[state.mediaType],
+      'x-request-id': requestIdHeader(state),
+      'cache-control': NO_STORE,
+    };
+    if (stream.contentLength !== undefined) headers['content-length'] = stream.contentLength;
+    res.writeHead(stream.upstreamStatus, headers);
+    const writer = new AnswerStreamWriter(state, stream, resolve);
+    res.once('close', writer.onClose);
+    writer.data(stream.head);
+    stream.pipeTo(writer);
+  });
 
 /**
  * A result the gateway executed (browserToken, introspection, mixed operations). When the

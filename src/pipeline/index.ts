@@ -9,7 +9,7 @@ import { ErrorCode, GatewayError, GatewayErrors, isGatewayError } from '../error
 import { describeError, type Logger } from '../observability/logger';
 import type { RequestRecord, RequestRecorder } from '../observability/requestLog';
 import type { Tracing } from '../observability/tracing';
-import { isWholeUnauthenticated, type Forwarder } from '../seek/forwarder';
+import { isWholeUnauthenticated, type ForwardRequest, type Forwarder } from '../seek/forwarder';
 import { writeErrors, writeExecutionResult, writeSeekAnswer } from './answer';
 import type { AttachmentStage } from './attachments';
 import type { BodyLimits } from './body';
@@ -64,6 +64,18 @@ export interface PipelineOptions {
   /** Spans for each request and its stages; undefined (no tracing, no cost) without an endpoint. */
   tracing?: Tracing;
 }
+
+/** Stages 7 and 8 of a forwarded operation in one (a traced stage's span covers both). */
+const forwardAndAnswer = async (
+  forwarder: Forwarder,
+  state: RequestState,
+  forward: ForwardRequest,
+) => {
+  const forwarded = await forwarder.forwardStreaming(forward);
+  const streaming = writeSeekAnswer(state, forwarded);
+  if (streaming) await streaming;
+  return forwarded;
+};
 
 /**
  * The one request pipeline of /graphql. Every entry (POST from a server, POST from a browser
@@ -127,6 +139,7 @@ export const createPipeline = (options: PipelineOptions) => {
       hadData: false,
       document: undefined,
       download: undefined,
+      answerStream: undefined,
     };
   };
 
@@ -199,11 +212,20 @@ export const createPipeline = (options: PipelineOptions) => {
         isMutation: operation.type === OperationTypeNode.MUTATION,
       });
       state.route = 'forward';
+      // Traced, the stage's span lasts to the answer's last byte (a streamed answer's too).
       const forwarded = await (trace
-        ? trace.stage('forward to SEEK', () => options.forwarder.forward(forward))
-        : options.forwarder.forward(forward));
-      writeSeekAnswer(state, forwarded);
-      if (forward.caller.kind === 'seek-token' && isWholeUnauthenticated(forwarded.result))
+        ? trace.stage('forward to SEEK', () => forwardAndAnswer(options.forwarder, state, forward))
+        : options.forwarder.forwardStreaming(forward));
+      if (!trace) {
+        const streaming = writeSeekAnswer(state, forwarded);
+        if (streaming) await streaming;
+      }
+      // A whole refusal is small: never a streamed answer (which has no parsed result).
+      if (
+        forward.caller.kind === 'seek-token' &&
+        'result' in forwarded &&
+        isWholeUnauthenticated(forwarded.result)
+      )
         options.onBrowserTokenRefused?.(forward.caller.accessToken);
       else if (register?.when === 'seek-accepted') register.run();
       return;
@@ -261,6 +283,7 @@ export const createPipeline = (options: PipelineOptions) => {
       errorCodes: state.errorCodes,
       document: state.document,
       download: state.download,
+      answerStream: state.answerStream,
     };
     options.record(record);
     state.trace?.end(record);

@@ -14,6 +14,13 @@ export type Route = 'forward' | 'execute' | 'attachment' | 'refused';
 /** How an attachment's body went: whole, cut at the size limit, stalled, or dropped. */
 export type DownloadOutcome = 'ok' | 'too_large' | 'idle_timeout' | 'client_closed' | 'failed';
 
+/**
+ * How a streamed SEEK answer ended, once its status line went out: whole, cut for a defect
+ * (not JSON or not a GraphQL response, cut short, too large: SEEK_BAD_RESPONSE), cut at
+ * SEEK_TIMEOUT_MS, or dropped because the client went away.
+ */
+export type AnswerStreamOutcome = 'ok' | 'bad_response' | 'timeout' | 'client_closed';
+
 /** What the pipeline knows about one request so far; every stage reads and fills it. */
 export interface RequestState {
   readonly req: IncomingMessage;
@@ -49,4 +56,6 @@ export interface RequestState {
   document: DocumentSource | undefined;
   /** GET /attachments, once the file's headers went out: bytes passed on and how it ended. */
   download: { bytes: number; outcome: DownloadOutcome } | undefined;
+  /** A SEEK answer above the streaming threshold, once its headers went out: bytes and ending. */
+  answerStream: { bytes: number; outcome: AnswerStreamOutcome } | undefined;
 }

@@ -11,6 +11,7 @@ import {
   type HttpClient,
   type UpstreamResponse,
 } from './httpClient';
+import { STREAM_ABOVE_BYTES, StreamedSeekAnswer } from './streamedAnswer';
 
 /** One client operation, as it goes to SEEK. */
 export interface ForwardRequest {
@@ -35,6 +36,12 @@ export interface ForwardResult {
   body: Buffer;
   /** The same, parsed and checked to be a GraphQL response. */
   result: SeekResult;
+  upstreamStatus: number;
+}
+
+/** An answer above STREAM_ABOVE_BYTES: its first part checked, the rest still arriving. */
+export interface StreamedForwardResult {
+  stream: StreamedSeekAnswer;
   upstreamStatus: number;
 }
 
@@ -142,6 +149,7 @@ export const createForwarder = (options: ForwarderOptions) => {
     body: string | Buffer,
     token: string,
     request: ForwardRequest,
+    streamAbove: number | undefined,
   ): Promise<UpstreamResponse> => {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
@@ -154,32 +162,39 @@ export const createForwarder = (options: ForwarderOptions) => {
     if (request.sessionId) headers['x-session-id'] = request.sessionId;
     if (request.acceptLanguage) headers['accept-language'] = request.acceptLanguage;
     const started = performance.now();
-    let status = 'error';
-    let outcome = 'unreachable';
+    const operationType = request.isMutation ? 'mutation' : 'query';
+    let response: UpstreamResponse;
     try {
-      const response = await http.post(options.apiUrl, {
+      response = await http.post(options.apiUrl, {
         headers,
         body,
         timeoutMs: options.timeoutMs,
         target: 'graphql',
+        streamAbove,
       });
-      status = String(response.status);
-      outcome = seekOutcomeOf(response.status);
-      return response;
     } catch (error) {
-      if (error instanceof UpstreamFailure) {
-        status = error.kind;
-        if (error.kind === 'timeout') outcome = 'timeout';
-      }
-      throw error;
-    } finally {
-      const seconds = (performance.now() - started) / 1_000;
-      metrics.upstreamSeconds.observe({ target: 'graphql', status }, seconds);
-      metrics.seekSeconds.observe(
-        { operation_type: request.isMutation ? 'mutation' : 'query', outcome },
-        seconds,
+      const failure = error instanceof UpstreamFailure ? error : undefined;
+      observe(
+        started,
+        operationType,
+        failure?.kind ?? 'error',
+        failure?.kind === 'timeout' ? 'timeout' : 'unreachable',
       );
+      throw error;
     }
+    const status = String(response.status);
+    const outcome = seekOutcomeOf(response.status);
+    // A streamed answer's call lasts to its last byte.
+    if (response.rest)
+      response.rest.onSettled(() => observe(started, operationType, status, outcome));
+    else observe(started, operationType, status, outcome);
+    return response;
+  };
+
+  const observe = (started: number, operationType: string, status: string, outcome: string) => {
+    const seconds = (performance.now() - started) / 1_000;
+    metrics.upstreamSeconds.observe({ target: 'graphql', status }, seconds);
+    metrics.seekSeconds.observe({ operation_type: operationType, outcome }, seconds);
   };
 
   /** One call, plus one retry for queries when the request surely did not run or SEEK said wait. */
@@ -187,37 +202,49 @@ export const createForwarder = (options: ForwarderOptions) => {
     body: string | Buffer,
     token: string,
     request: ForwardRequest,
+    streamAbove: number | undefined,
   ): Promise<UpstreamResponse> => {
     try {
-      const response = await send(body, token, request);
+      const response = await send(body, token, request, streamAbove);
       if (request.isMutation || !RETRYABLE_STATUSES.has(response.status)) return response;
       const wait = retryAfterMs(response);
       // Retry-After longer than a whole call's bound is not worth holding the client for.
       if (wait > options.timeoutMs) return response;
+      response.rest?.abort();
       await sleep(wait);
     } catch (error) {
       if (!(error instanceof UpstreamFailure) || error.kind !== 'network' || request.isMutation)
         throw error;
       await sleep(RETRY_BACKOFF_MS);
     }
-    return send(body, token, request);
+    return send(body, token, request, streamAbove);
   };
 
-  const toResult = (response: UpstreamResponse): ForwardResult => {
+  /** Status and content type: SEEK's answer is a GraphQL response to pass on, or an error. */
+  const checkAnswer = (response: UpstreamResponse) => {
     const { status } = response;
     if (RETRYABLE_STATUSES.has(status) || status >= 500) {
+      response.rest?.abort();
       throw new GatewayError(ErrorCode.SeekUnavailable, `SEEK is unavailable (HTTP ${status})`, {
         upstreamStatus: status,
       });
     }
     const contentType = response.headers['content-type'];
     if (typeof contentType !== 'string' || !contentType.includes('json')) {
+      response.rest?.abort();
       throw new GatewayError(
         ErrorCode.SeekBadResponse,
         `SEEK answered with a body that is not a GraphQL response (HTTP ${status})`,
         { upstreamStatus: status },
       );
     }
+  };
+
+  const toResult = (response: UpstreamResponse): ForwardResult | StreamedForwardResult => {
+    checkAnswer(response);
+    const { status, rest } = response;
+    // Past the threshold: the first part is checked now, the rest as it passes (streamedAnswer.ts).
+    if (rest) return { stream: StreamedSeekAnswer.open(response, rest), upstreamStatus: status };
     // SEEK reports failures as HTTP 200 with errors[]; other 4xx with a GraphQL body (e.g. a
     // validation error) are passed on as they are.
     return {
@@ -227,39 +254,55 @@ export const createForwarder = (options: ForwarderOptions) => {
     };
   };
 
-  return {
-    async forward(request: ForwardRequest): Promise<ForwardResult> {
-      // Serialised from the fields the gateway validated, never the caller's bytes: what SEEK
-      // runs is exactly what was checked.
-      // A Buffer: undici then writes it with its headers in one vectored write.
-      const body = Buffer.from(serialise(request));
-      try {
-        switch (request.caller.kind) {
-          case 'seek-token':
-            // The caller's own browser token: SEEK judges it, and its UNAUTHENTICATED goes back
-            // so the frontend renews the token.
-            return toResult(await sendWithRetry(body, request.caller.accessToken, request));
-          case 'service': {
-            const partner = await partnerTokens.get();
-            const response = await sendWithRetry(body, partner.accessToken, request);
-            const first = response.status === 401 ? undefined : toResult(response);
-            if (first === undefined || isWholeUnauthenticated(first.result)) {
-              // SEEK revoked or expired the token before we expected: one fresh token, one more
-              // call, and no further retries on top of it.
-              await partnerTokens.invalidate(partner.accessToken);
-              const fresh = await partnerTokens.get();
-              return toResult(await send(body, fresh.accessToken, request));
-            }
-            return first;
+  const forward = async (
+    request: ForwardRequest,
+    streamAbove: number | undefined,
+  ): Promise<ForwardResult | StreamedForwardResult> => {
+    // Serialised from the fields the gateway validated, never the caller's bytes: what SEEK
+    // runs is exactly what was checked.
+    // A Buffer: undici then writes it with its headers in one vectored write.
+    const body = Buffer.from(serialise(request));
+    try {
+      switch (request.caller.kind) {
+        case 'seek-token':
+          // The caller's own browser token: SEEK judges it, and its UNAUTHENTICATED goes back
+          // so the frontend renews the token.
+          return toResult(
+            await sendWithRetry(body, request.caller.accessToken, request, streamAbove),
+          );
+        case 'service': {
+          const partner = await partnerTokens.get();
+          const response = await sendWithRetry(body, partner.accessToken, request, streamAbove);
+          if (response.status === 401) response.rest?.abort();
+          const first = response.status === 401 ? undefined : toResult(response);
+          // A whole UNAUTHENTICATED is a few hundred bytes: it is never a streamed answer.
+          if (first === undefined || ('result' in first && isWholeUnauthenticated(first.result))) {
+            // SEEK revoked or expired the token before we expected: one fresh token, one more
+            // call, and no further retries on top of it.
+            await partnerTokens.invalidate(partner.accessToken);
+            const fresh = await partnerTokens.get();
+            return toResult(await send(body, fresh.accessToken, request, streamAbove));
           }
+          return first;
         }
-      } catch (error) {
-        if (error instanceof UpstreamFailure) {
-          throw upstreamFailureError(error, options.timeoutMs, '');
-        }
-        throw error;
       }
-    },
+    } catch (error) {
+      if (error instanceof UpstreamFailure) {
+        throw upstreamFailureError(error, options.timeoutMs, '');
+      }
+      throw error;
+    }
+  };
+
+  return {
+    /** One operation, SEEK's answer collected and parsed whole (the mixed operations' executor). */
+    // Without a threshold the http client collects every answer whole: never a stream.
+    forward: (request: ForwardRequest) => forward(request, undefined) as Promise<ForwardResult>,
+    /**
+     * One operation whose answer goes to the client as SEEK sent it (the pipeline's own
+     * forwarding): an answer above STREAM_ABOVE_BYTES comes back as a stream, checked as it passes.
+     */
+    forwardStreaming: (request: ForwardRequest) => forward(request, STREAM_ABOVE_BYTES),
   };
 };
 

@@ -3,22 +3,26 @@ import type { CallGate } from './callGate';
 
 /**
  * The HTTP client for calls to SEEK's GraphQL host (forwarded operations and browser-token
- * exchanges): every call holds one of the gate's slots from sending to the last byte, and its
- * status tells the gate SEEK's pace. Partner-token calls (auth.seek.com) and start-up
- * introspection do not pass the gate: they must not queue behind client traffic.
+ * exchanges): every call holds one of the gate's slots from sending to the last byte (a streamed
+ * answer's too), and its status tells the gate SEEK's pace. Partner-token calls (auth.seek.com)
+ * and start-up introspection do not pass the gate: they must not queue behind client traffic.
  */
 export const createGatedHttpClient = (http: HttpClient, gate: CallGate): HttpClient => ({
   async post(url, options) {
     const entered = gate.enter();
     const release = typeof entered === 'function' ? entered : await entered;
-    let status: number | undefined;
+    let response;
     try {
-      const response = await http.post(url, options);
-      status = response.status;
-      return response;
-    } finally {
-      release(status);
+      response = await http.post(url, options);
+    } catch (error) {
+      release(undefined);
+      throw error;
     }
+    // A streamed answer keeps its slot until its last byte (or its failure).
+    const { status, rest } = response;
+    if (rest) rest.onSettled(() => release(status));
+    else release(status);
+    return response;
   },
   // Attachments are long downloads: holding a slot for one would starve operations, so they
   // are not gated (each is bounded by ATTACHMENT_MAX_BYTES and its time limits instead).

@@ -6,11 +6,15 @@ import { request, type Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../errors';
 import type { Tracing } from '../observability/tracing';
 import { createUndiciDispatcher, type ProxySettings } from '../outbound/proxy';
+import { UpstreamBodyRest } from './upstreamBody';
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /** The whole body; with `rest`, only its first part (more than `streamAbove` bytes). */
   body: Buffer;
+  /** The body still arriving: only for answers past `PostOptions.streamAbove`. */
+  rest?: UpstreamBodyRest;
 }
 
 export type UpstreamFailureKind = 'timeout' | 'network';
@@ -45,9 +49,14 @@ const SPAN_NAMES: Record<UpstreamTarget, string> = {
 export interface PostOptions {
   headers: Record<string, string>;
   body: string | Buffer;
-  /** Bound on the whole call, connect to last byte. */
+  /** Bound on the whole call, connect to last byte (of a streamed body too). */
   timeoutMs: number;
   target: UpstreamTarget;
+  /**
+   * A body longer than this is not collected: the call resolves with what came so far and the
+   * rest to stream (`UpstreamResponse.rest`). Unset: every body is collected whole.
+   */
+  streamAbove?: number;
 }
 
 export interface StreamOptions {
@@ -119,7 +128,7 @@ export const createHttpClient = (
    * from the chunks undici hands over, without a Readable stream, its async iterator and their
    * events per call (a good part of what request() costs on a small answer).
    */
-  const post = (url: string, { headers, body, timeoutMs }: PostOptions) =>
+  const post = (url: string, { headers, body, timeoutMs, streamAbove }: PostOptions) =>
     new Promise<UpstreamResponse>((resolve, reject) => {
       const { origin, path } = targetOf(url);
       let controller: Dispatcher.DispatchController | undefined;
@@ -129,12 +138,20 @@ export const createHttpClient = (
       let responseHeaders: UpstreamResponse['headers'] = {};
       const chunks: Buffer[] = [];
       let size = 0;
+      /** Set once the answer passed `streamAbove`: the promise is resolved, the rest flows here. */
+      let rest: UpstreamBodyRest | undefined;
       const fail = (failure: UpstreamFailure) => {
+        if (rest) {
+          clearTimeout(timer);
+          rest.settle(failure);
+          return;
+        }
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         reject(failure);
       };
+      // The timer runs to the last byte, a streamed body's too: SEEK_TIMEOUT_MS bounds the call.
       const timer = setTimeout(() => {
         timedOut = true;
         fail(new UpstreamFailure('timeout', `no answer within ${timeoutMs} ms`));
@@ -167,9 +184,29 @@ export const createHttpClient = (
               started.abort(new Error('answer too large'));
               return;
             }
+            if (rest) {
+              rest.push(chunk);
+              return;
+            }
             chunks.push(chunk);
+            if (streamAbove !== undefined && size > streamAbove && !settled) {
+              settled = true;
+              rest = new UpstreamBodyRest(started);
+              resolve({
+                status,
+                headers: responseHeaders,
+                body: Buffer.concat(chunks, size),
+                rest,
+              });
+              chunks.length = 0;
+            }
           },
           onResponseEnd() {
+            if (rest) {
+              clearTimeout(timer);
+              rest.settle(undefined);
+              return;
+            }
             if (settled) return;
             settled = true;
             clearTimeout(timer);

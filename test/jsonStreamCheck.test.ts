@@ -1,0 +1,186 @@
+// The incremental JSON check against JSON.parse, the reference: the same verdict for every
+// document of a fixed corpus and of a seeded random one (valid documents, and each one cut and
+// with bytes changed), whatever the chunk boundaries. Top-level objects only (what a GraphQL
+// response is); nesting past MAX_DEPTH is the one place it is stricter, on purpose.
+import { JsonStreamCheck, MAX_DEPTH } from '../src/seek/jsonStreamCheck';
+
+/** JSON.parse's verdict on a body that must be one JSON object. */
+const reference = (bytes: Buffer) => {
+  try {
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+};
+
+/** The check's verdict, the bytes fed in chunks cut at `cuts`. */
+const verdict = (bytes: Buffer, cuts: readonly number[] = []) => {
+  const check = new JsonStreamCheck('errors', 1_024);
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    if (!check.write(bytes.subarray(from, cut))) return false;
+    from = cut;
+  }
+  return check.complete;
+};
+
+const CORPUS_VALID = [
+  '{}',
+  ' \n\t\r{ } \n',
+  '{"data":null}',
+  '{"data":{"a":[1,-2,3.25,-0.5e10,1E+2,4e-3,0,-0]}}',
+  '{"a":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00"}',
+  '{"a":[[],{},[{}],[[[]]]],"b":true,"c":false,"d":null}',
+  '{"é":"ünïcødé ✓ 😀"}',
+  '{"errors":[{"message":"x","extensions":{"code":"FORBIDDEN"}}],"data":null}',
+  '{"a":1,"a":2}',
+];
+const CORPUS_INVALID = [
+  '',
+  ' ',
+  '[]',
+  '"a"',
+  '1',
+  'null',
+  '{',
+  '{"a"',
+  '{"a":',
+  '{"a":1',
+  '{"a":1,}',
+  '{,}',
+  '{"a":1}}',
+  '{"a":1} x',
+  '{"a":1}{}',
+  '{"a":01}',
+  '{"a":1.}',
+  '{"a":.5}',
+  '{"a":-}',
+  '{"a":1e}',
+  '{"a":1e+}',
+  '{"a":+1}',
+  '{"a":tru}',
+  '{"a":nul}',
+  '{"a":True}',
+  '{"a":"\\x"}',
+  '{"a":"\\u12g4"}',
+  '{"a":"tab\there"}',
+  '{"a":"new\nline"}',
+  "{'a':1}",
+  '{a:1}',
+  '{"a" 1}',
+  '{"a":[1,]}',
+  '{"a":[1 2]}',
+  '{"a":[}',
+  '{"a":{]}',
+  '{"a":1]',
+  '\ufeff{}',
+  '{"a":NaN}',
+  '{"a":Infinity}',
+  '{"a":"unterminated}',
+];
+
+describe('JsonStreamCheck', () => {
+  it.each(CORPUS_VALID.map((text) => [text]))('accepts %j, cut anywhere', (text) => {
+    const bytes = Buffer.from(text);
+    expect(reference(bytes)).toBe(true);
+    for (let cut = 0; cut <= bytes.length; cut += 1) expect(verdict(bytes, [cut])).toBe(true);
+    expect(
+      verdict(
+        bytes,
+        Array.from({ length: bytes.length }, (_, index) => index),
+      ),
+    ).toBe(true);
+  });
+
+  it.each(CORPUS_INVALID.map((text) => [text]))('refuses %j, cut anywhere', (text) => {
+    const bytes = Buffer.from(text);
+    expect(reference(bytes)).toBe(false);
+    for (let cut = 0; cut <= bytes.length; cut += 1) expect(verdict(bytes, [cut])).toBe(false);
+  });
+
+  it('agrees with JSON.parse on random documents, cut short and with bytes changed', () => {
+    let seed = 15;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    const value = (depth: number): unknown => {
+      const kind = depth > 4 ? Math.floor(random() * 4) : Math.floor(random() * 6);
+      if (kind === 0) return pick([true, false, null]);
+      if (kind === 1) return pick([0, -1, 3.5, 1e21, -2.5e-7, 123456789]);
+      if (kind === 2) return pick(['', 'a', 'quote " and \\ slash', 'é😀', '\u0001\n\t', '</x>']);
+      if (kind === 3) return `s${Math.floor(random() * 1000)}`;
+      if (kind === 4)
+        return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, (_, index) => [
+          pick(['data', 'errors', 'k', `key${index}`, 'é']),
+          value(depth + 1),
+        ]),
+      );
+    };
+    const MUTATIONS = [...'{}[]:,"\\ 0-.eE+tfnu x\n'].map((c) => c.charCodeAt(0));
+    let compared = 0;
+    for (let documentIndex = 0; documentIndex < 400; documentIndex += 1) {
+      const text = JSON.stringify({ data: value(1), errors: [value(2)] }, null, pick([0, 1]));
+      const bytes = Buffer.from(text);
+      const cuts = [Math.floor(random() * bytes.length)];
+      expect(verdict(bytes, cuts)).toBe(true);
+      for (let variant = 0; variant < 8; variant += 1) {
+        const changed = Buffer.from(bytes);
+        changed[Math.floor(random() * changed.length)] = pick(MUTATIONS);
+        const short = changed.subarray(
+          0,
+          random() < 0.3 ? Math.floor(random() * changed.length) : changed.length,
+        );
+        expect([
+          text,
+          short.toString(),
+          verdict(
+            short,
+            cuts.filter((cut) => cut <= short.length),
+          ),
+        ]).toEqual([text, short.toString(), reference(short)]);
+        compared += 1;
+      }
+    }
+    expect(compared).toBe(3_200);
+  });
+
+  it(`refuses nesting deeper than ${MAX_DEPTH}, accepts ${MAX_DEPTH}`, () => {
+    const nested = (levels: number) =>
+      Buffer.from(`{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`);
+    expect(verdict(nested(MAX_DEPTH))).toBe(true);
+    expect(verdict(nested(MAX_DEPTH + 1))).toBe(false);
+    expect(reference(nested(MAX_DEPTH + 1))).toBe(true);
+  });
+
+  it('reports the top-level members and the first byte of each value, cut anywhere', () => {
+    const bytes = Buffer.from(
+      '{"data":{"errors":[1]},"errors":[{"a":1}],"d\\u0061ta":null,"a_very_long_member_name_over_32_chars":1}',
+    );
+    for (let cut = 0; cut <= bytes.length; cut += 1) {
+      const check = new JsonStreamCheck('errors', 1_024);
+      check.write(bytes.subarray(0, cut));
+      check.write(bytes.subarray(cut));
+      expect(check.complete).toBe(true);
+      expect(check.topLevelMembers).toEqual([
+        { name: 'data', firstByte: '{'.charCodeAt(0) },
+        { name: 'errors', firstByte: '['.charCodeAt(0) },
+        { name: undefined, firstByte: 'n'.charCodeAt(0) },
+        { name: undefined, firstByte: '1'.charCodeAt(0) },
+      ]);
+      expect(check.captured?.toString()).toBe('[{"a":1}]');
+    }
+  });
+
+  it('keeps the captured member only within its bound', () => {
+    const errors = JSON.stringify([{ message: 'm'.repeat(100) }]);
+    const check = new JsonStreamCheck('errors', 50);
+    expect(check.write(Buffer.from(`{"errors":${errors}}`))).toBe(true);
+    expect(check.complete).toBe(true);
+    expect(check.captured).toBeUndefined();
+  });
+});
