@@ -20,9 +20,14 @@ export const GATEWAY_GRAPHQL_PATH = process.env.BENCH_GATEWAY_PATH ?? '/graphql'
 
 /**
  * The node flags `npm start` runs the gateway with (e.g. its young-generation cap), read from
- * package.json so the bench measures exactly what users run.
+ * package.json so the bench measures exactly what users run. `BENCH_GATEWAY_NODE_FLAGS` replaces
+ * them (space-separated; `none` for no flags), to measure a flag before putting it in `start`.
  */
 export const GATEWAY_NODE_FLAGS: string[] = (() => {
+  const override = process.env.BENCH_GATEWAY_NODE_FLAGS;
+  if (override !== undefined && override.trim() !== '') {
+    return override.trim() === 'none' ? [] : override.trim().split(/\s+/);
+  }
   const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
     scripts?: { start?: string };
   };
