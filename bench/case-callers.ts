@@ -2,9 +2,13 @@
  * Every caller's hot path, side by side with the raw hop in one run (10 connections by default):
  * a service's query (the fast lane), a browser-token bearer's `self`, a user's `browserToken`
  * served from the cache (app JWT verification included), an automatic persisted query by hash,
- * and a service's `browserToken` (executed by Apollo Server rather than forwarded).
+ * the fast lane's query as a trusted document by id (PERSISTED_DOCUMENTS_FILE), and a service's
+ * `browserToken` (executed by Apollo Server rather than forwarded).
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import { SignJWT } from 'jose';
 
@@ -106,6 +110,13 @@ const callerPaths = async (): Promise<CallerPath[]> => {
       }),
     },
     {
+      // The fast lane's request, its text replaced by its id in the manifest.
+      name: 'service: trusted document by id',
+      body: JSON.stringify({ documentId: sha256(VERSION_QUERY.query), operationName: 'version' }),
+      expectData: VERSION_QUERY.data,
+      headers: BENCH_HEADERS,
+    },
+    {
       name: 'service: browserToken (Apollo)',
       body: JSON.stringify({
         query:
@@ -125,6 +136,13 @@ export async function runCallersCase(ctx: CallersContext): Promise<CallersResult
     return undefined;
   }
   const servers: ChildServer[] = [];
+  // The manifest the "trusted document by id" row names its document from.
+  const manifestDir = mkdtempSync(path.join(tmpdir(), 'bench-manifest-'));
+  const manifestFile = path.join(manifestDir, 'persisted-documents.json');
+  writeFileSync(
+    manifestFile,
+    JSON.stringify({ [sha256(VERSION_QUERY.query)]: VERSION_QUERY.query }),
+  );
   try {
     const hop = await startBenchServer(
       'raw hop',
@@ -144,14 +162,18 @@ export async function runCallersCase(ctx: CallersContext): Promise<CallersResult
         AUTH_JWT_AUDIENCE: JWT_AUDIENCE,
         AUTH_JWT_SECRET: JWT_SECRET,
         BROWSER_TOKEN_RATE_PER_MINUTE: '100000',
+        // Caller protection's limits are limits, not costs: off (0) so every row measures its path.
+        RATE_LIMIT_BROWSER_PER_MINUTE: '0',
+        RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+        PERSISTED_DOCUMENTS_FILE: manifestFile,
       },
     });
     servers.push(gateway);
     const gatewayUrl = `${gateway.url}${GATEWAY_GRAPHQL_PATH}`;
     const paths = await callerPaths();
-    for (const path of paths) {
-      if (!path.prime) continue;
-      await fetch(gatewayUrl, { method: 'POST', headers: path.headers, body: path.prime });
+    for (const caller of paths) {
+      if (!caller.prime) continue;
+      await fetch(gatewayUrl, { method: 'POST', headers: caller.headers, body: caller.prime });
     }
     const runs: { target: Target; path: CallerPath }[] = [
       {
@@ -163,15 +185,15 @@ export async function runCallersCase(ctx: CallersContext): Promise<CallersResult
         },
         path: paths[0] as CallerPath,
       },
-      ...paths.map((path) => ({
+      ...paths.map((caller) => ({
         target: {
-          name: path.name,
+          name: caller.name,
           url: gatewayUrl,
           pid: gateway.pid,
-          headers: path.headers,
-          authorizations: path.authorizations,
+          headers: caller.headers,
+          authorizations: caller.authorizations,
         },
-        path,
+        path: caller,
       })),
     ];
     const perTarget = new Map<string, Measurement[]>();
@@ -196,6 +218,7 @@ export async function runCallersCase(ctx: CallersContext): Promise<CallersResult
     return { rows, markdown: formatCallers(rows, connections, ctx.config) };
   } finally {
     for (const server of servers.reverse()) await server.stop();
+    rmSync(manifestDir, { recursive: true, force: true });
   }
 }
 
@@ -233,13 +256,20 @@ const formatCallers = (rows: Measurement[], connections: number, config: BenchCo
     cached && fastLane
       ? `- Cached \`browserToken\` (JWT verification included) costs ${fmt(cached.cpuUsPerReq / fastLane.cpuUsPerReq, 2)}x the fast lane per request: ${cached.cpuUsPerReq <= 2 * fastLane.cpuUsPerReq ? 'PASS' : 'FAIL'} (target ≤ 2x)`
       : '';
+  const byId = rows.find((row) => row.target === 'service: trusted document by id');
+  const byIdVerdict =
+    byId && fastLane
+      ? `- A trusted document by id costs ${fmt(byId.cpuUsPerReq / fastLane.cpuUsPerReq, 2)}x the same request with its text (fast lane) per request: ${byId.cpuUsPerReq <= 1.1 * fastLane.cpuUsPerReq ? 'PASS' : 'FAIL'} (target: no more, within 10% for noise)`
+      : '';
   return [
     table,
     '',
     `- ${connections} connections, ${config.durationS} s per cell after ${config.warmupS} s warm-up, median of ${config.rounds} round(s), order reversed every other round. All gateway paths hit one gateway process (Redis token cache, user JWTs on, HS256).`,
     `- "user: browserToken (cached)" takes ${USERS} users' JWTs in turn: each user's browser token is fetched from the stand-in once, then served from the cache; the per-user browserToken limit is raised for the run.`,
     '- "service: APQ by hash" sends only the hash of a document registered before the run.',
+    '- "service: trusted document by id" sends only the `documentId` of the fast lane\'s query, from the manifest (PERSISTED_DOCUMENTS_FILE) the gateway loaded at start-up.',
     verdict,
+    byIdVerdict,
   ]
     .filter(Boolean)
     .join('\n');

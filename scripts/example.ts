@@ -2,19 +2,24 @@
 // on the embedded default's setup: the built-in SEEK simulator and development credentials, all
 // in this one process. The gateway allows the page's origin (CORS_ORIGINS) and accepts user JWTs
 // signed with a known development secret; the page gets one such JWT, as an app's login would
-// give it, and from it asks the gateway for SEEK browser tokens.
+// give it, and from it asks the gateway for SEEK browser tokens. The page's build step writes
+// its manifest of trusted documents (examples/frontend/manifest.ts), which the gateway loads
+// (PERSISTED_DOCUMENTS_FILE) and holds browser-token callers to (PERSISTED_DOCUMENTS_REQUIRED=
+// browser): the page sends document ids only, and asks for its token by them.
 //
 //   npm run example                     page on http://127.0.0.1:5173/, gateway on :4000
 //   EXAMPLE_PORT=5174 PORT=4001 npm run example
 //
 // test/e2e/ drives the same setup (startExample) in Chromium.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
+import { writeFrontendManifest } from '../examples/frontend/manifest';
 import { createGateway, type Gateway } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
 import {
@@ -123,6 +128,8 @@ export interface Example {
   gatewayUrl: string;
   /** The origins the gateway allows (CORS_ORIGINS): the page's. */
   corsOrigins: string[];
+  /** The page's manifest of trusted documents, as its build wrote it (PERSISTED_DOCUMENTS_FILE). */
+  manifestFile: string;
   serviceKey: string;
   userToken: string;
   simulator: SeekSimulator;
@@ -150,6 +157,9 @@ export const startExample = async (options: ExampleOptions = {}): Promise<Exampl
     const pagePort = await listen(pageServer, options.pagePort ?? 0, host);
     closers.push(() => close(pageServer));
     const corsOrigins = [`http://127.0.0.1:${pagePort}`, `http://localhost:${pagePort}`];
+    const manifestDir = mkdtempSync(join(tmpdir(), 'seek-gateway-example-'));
+    closers.push(async () => rmSync(manifestDir, { recursive: true, force: true }));
+    const manifestFile = writeFrontendManifest(join(manifestDir, 'persisted-documents.json'));
 
     const serviceKey = randomServiceKey();
     const config = loadConfig({
@@ -167,6 +177,8 @@ export const startExample = async (options: ExampleOptions = {}): Promise<Exampl
       AUTH_JWT_AUDIENCE: DEV_JWT_AUDIENCE,
       AUTH_JWT_SECRET: EXAMPLE_JWT_SECRET,
       CORS_ORIGINS: corsOrigins.join(','),
+      PERSISTED_DOCUMENTS_FILE: manifestFile,
+      PERSISTED_DOCUMENTS_REQUIRED: 'browser',
       ...options.gatewayEnv,
     });
     const logger = options.logger ?? createLogger({ level: config.logLevel });
@@ -200,6 +212,7 @@ export const startExample = async (options: ExampleOptions = {}): Promise<Exampl
       pageUrl: `http://${host}:${pagePort}/`,
       gatewayUrl,
       corsOrigins,
+      manifestFile,
       serviceKey,
       userToken,
       simulator,
@@ -233,6 +246,7 @@ const main = async () => {
       '  Example frontend (development credentials, SEEK simulator; not for production)',
       `  Page:        ${example.pageUrl}`,
       `  Gateway:     ${example.gatewayUrl}  (CORS_ORIGINS=${example.corsOrigins.join(',')})`,
+      `  Manifest:    ${example.manifestFile}  (browser tokens run its documents only)`,
       `  Service key: ${example.serviceKey}  (the IDE at the gateway's URL starts with it)`,
       `  Signed in:   ${EXAMPLE_USER_ID}, a user JWT for ${example.simulator.hirers.length} hirers`,
       '',

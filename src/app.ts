@@ -295,7 +295,13 @@ export const buildTokens = async (
 type Tokens = Awaited<ReturnType<typeof buildTokens>>;
 
 /** SEEK access: the forwarder and the schema manager (loaded, then polled). */
-const buildSeek = async (shared: Shared, tokens: Tokens, schemaAttempts: number) => {
+const buildSeek = async (
+  shared: Shared,
+  tokens: Tokens,
+  schemaAttempts: number,
+  /** The manifest, built after the schema it is judged against: browserToken(documents:). */
+  trustedDocuments: () => TrustedDocuments | undefined,
+) => {
   const { config, logger, metrics } = shared;
   const forwarder = createForwarder({
     http: tokens.seekHttp,
@@ -310,6 +316,7 @@ const buildSeek = async (shared: Shared, tokens: Tokens, schemaAttempts: number)
     service: tokens.browserTokens,
     rateLimiter: tokens.rateLimiter,
     config,
+    trustedDocuments,
   });
   const schemaFile = config.seek.schemaFile;
   const introspect = () =>
@@ -536,7 +543,9 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
       ...deps,
       rateWindowSeconds: deps.protection?.windowSeconds,
     });
-    const seek = await buildSeek(shared, tokens, deps.schemaAttempts ?? 5);
+    // Set once the manifest is built, which needs the schema buildSeek loads.
+    const late: { trusted?: TrustedDocuments } = {};
+    const seek = await buildSeek(shared, tokens, deps.schemaAttempts ?? 5, () => late.trusted);
     const { app, expressApp, trustedDocuments } = await buildHttp(
       shared,
       tokens,
@@ -544,6 +553,7 @@ export const createGateway = async (deps: GatewayDeps): Promise<Gateway> => {
       deps.sandboxHeaders,
       deps.protection?.keysFilePollMs,
     );
+    late.trusted = trustedDocuments;
     let stopping: Promise<void> | undefined;
     return {
       app,

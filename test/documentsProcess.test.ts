@@ -87,8 +87,8 @@ describe('the gateway process', () => {
 });
 
 describe('npm run documents:check', () => {
-  const check = (file: string) =>
-    runEntry('scripts/documents-check.ts', [file], {
+  const check = (file: string, options: string[] = []) =>
+    runEntry('scripts/documents-check.ts', [file, ...options], {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       SEEK_SCHEMA_FILE: simulatorSchemaFile(),
@@ -102,6 +102,28 @@ describe('npm run documents:check', () => {
     for (const name of Object.keys(TRUSTED) as Array<keyof typeof TRUSTED>)
       expect(stdout).toContain(`ok   ${idOf(name)} ${TRUSTED[name].name}`);
     expect(stdout).toContain(`all ${Object.keys(TRUSTED).length} documents validate`);
+  });
+
+  it("prints each document's browser-token scopes and flags one no browser token may run; --browser fails it", async () => {
+    const file = writeManifest(
+      apolloManifest([TRUSTED.jobCategories, TRUSTED.hirerName, TRUSTED.version]),
+    );
+    const { code, stdout } = await check(file);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      `ok   ${idOf('jobCategories')} JobCategories  scopes: query:ontologies\n`,
+    );
+    expect(stdout).toContain(`ok   ${idOf('hirerName')} HirerName  scopes: query:organizations\n`);
+    expect(stdout).toContain(
+      `ok   ${idOf('version')} Version  not for browser tokens: Query.version (no browser-token scope)\n`,
+    );
+    expect(stdout).toContain('1 of 3 documents no browser token may run\n');
+
+    const strict = await check(file, ['--browser']);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain(
+      '1 of 3 documents no browser token may run (--browser: a failure)',
+    );
   });
 
   it('prints what fails (schema and limits) and exits 1', async () => {

@@ -64,6 +64,23 @@ describe('example frontend: browser token cache', () => {
     ]);
   });
 
+  it('asks by documents: one entry per hirer and set of ids, apart from any scope', async () => {
+    const { tokens, calls } = setup();
+    expect(await tokens.get(FAKE_LTD, { documents: ['b', 'a', 'b'] })).toBe('token-1');
+    expect(await tokens.get(FAKE_LTD, { documents: ['a', 'b'] })).toBe('token-1');
+    expect(await tokens.get(FAKE_LTD, { documents: ['a'] })).toBe('token-2');
+    expect(await tokens.get(FAKE_LTD, SCOPE)).toBe('token-3');
+    expect(
+      await tokens.withToken(FAKE_LTD, { documents: ['a', 'b'] }, async () => REFUSED),
+    ).toEqual(REFUSED);
+    expect(calls).toEqual([
+      { hirerId: FAKE_LTD, documents: ['a', 'b'], forceRefresh: false },
+      { hirerId: FAKE_LTD, documents: ['a'], forceRefresh: false },
+      { hirerId: FAKE_LTD, scope: normaliseScope(SCOPE), forceRefresh: false },
+      { hirerId: FAKE_LTD, documents: ['a', 'b'], forceRefresh: true },
+    ]);
+  });
+
   it('keys the cache by hirer and by normalised scope', async () => {
     const { tokens, calls } = setup();
     await tokens.get(FAKE_LTD, SCOPE);
@@ -271,6 +288,13 @@ describe('example frontend: the gateway call', () => {
     expect(renewal?.operationName).toBe('RenewBrowserToken');
     expect(renewal?.query).toContain('forceRefresh: true');
     expect(renewal?.variables).toEqual({ hirerId: FAKE_LTD, scope: 'query:ontologies' });
+
+    // By documents: the ids in place of the scope.
+    await fetchToken({ hirerId: FAKE_LTD, documents: ['id-1', 'id-2'], forceRefresh: false });
+    expect((requests[2]?.body as { variables: unknown }).variables).toEqual({
+      hirerId: FAKE_LTD,
+      documents: ['id-1', 'id-2'],
+    });
   });
 
   it("throws the gateway's error with its code", async () => {

@@ -82,7 +82,8 @@ describe('npm run schema:print', () => {
     const browserToken = schema.getMutationType()?.getFields().browserToken;
     expect(browserToken?.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual([
       'hirerId: String!',
-      'scope: String!',
+      'scope: String',
+      'documents: [ID!]',
       'userId: String',
       'forceRefresh: Boolean',
     ]);

@@ -1,15 +1,18 @@
 import { unwatchFile, watchFile, type Stats, type StatWatcher } from 'node:fs';
 
-import type { GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 
 import { describeError, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PreparedDocument } from '../pipeline/documents';
 import { ManifestError, readManifestFile, type ManifestDocument } from './manifest';
+import { documentAccess, type DocumentAccess } from './scopes';
 
 /** A manifest document with its verdict against the schema in force. */
 export interface TrustedDocument extends ManifestDocument {
   prepared: PreparedDocument;
+  /** What a browser token needs to run it (a valid document only), from the same schema. */
+  access?: DocumentAccess;
 }
 
 export type Prepare = (schema: GraphQLSchema, body: string) => PreparedDocument;
@@ -25,7 +28,7 @@ const MAX_MESSAGES_PER_DOCUMENT = 3;
 
 /**
  * Parses and validates every document once (GraphQL's rules and the gateway's limits: the same
- * `prepare` requests get). The gateway at start-up and on reload, and `npm run documents:check`,
+ * `prepare` requests get), and works out the browser-token scopes each needs. The gateway at start-up and on reload, and `npm run documents:check`,
  * all judge a manifest with this.
  */
 export const checkManifest = (
@@ -37,7 +40,11 @@ export const checkManifest = (
   const failures: string[] = [];
   for (const document of documents) {
     const prepared = prepare(schema, document.body);
-    byId.set(document.id, { ...document, prepared });
+    // Parsed once more, at load only: the verdict keeps no syntax tree (requests need none).
+    const access = prepared.valid
+      ? documentAccess(schema, parse(document.body, { noLocation: true }))
+      : undefined;
+    byId.set(document.id, { ...document, prepared, ...(access ? { access } : {}) });
     if (!prepared.valid) {
       const messages = prepared.errors
         .slice(0, MAX_MESSAGES_PER_DOCUMENT)

@@ -4,10 +4,13 @@ import { ErrorCode, GatewayError } from '../errors';
 import type { BrowserToken, BrowserTokenService } from '../tokens/browserTokens';
 import type { RateLimiter } from '../tokens/rateLimiter';
 import type { GatewayContext } from './context';
+import { scopeOfDocuments, type TrustedDocumentLookup } from '../documents/documentScopes';
 
 export interface BrowserTokenArgs {
   hirerId: string;
-  scope: string;
+  /** Exactly one of `scope` and `documents`. */
+  scope?: string | null;
+  documents?: readonly string[] | null;
   userId?: string | null;
   forceRefresh?: boolean | null;
 }
@@ -30,16 +33,22 @@ const checkIdentifier = (name: string, value: string) => {
   }
 };
 
-/** Unique, sorted, space-separated; every token a valid scope and allowed here. */
-export const normaliseScope = (scope: string, allowed: readonly string[] | undefined): string => {
+/**
+ * Unique, sorted, space-separated; every token a valid scope and allowed here. `argument` names
+ * what the scope came from in the errors (`documents`: the union of their scopes).
+ */
+export const normaliseScope = (
+  scope: string,
+  allowed: readonly string[] | undefined,
+  argument: 'scope' | 'documents' = 'scope',
+): string => {
   const tokens = [...new Set(scope.split(/\s+/).filter(Boolean))].sort();
+  const from = argument === 'scope' ? 'scope' : 'the documents';
   if (tokens.length === 0 || tokens.length > MAX_SCOPES || scope.length > 2_048) {
     throw new GatewayError(
       ErrorCode.BadUserInput,
-      `scope must list 1-${MAX_SCOPES} scopes such as "query:ontologies"`,
-      {
-        argument: 'scope',
-      },
+      `${from} must come to 1-${MAX_SCOPES} scopes such as "query:ontologies"`,
+      { argument },
     );
   }
   const invalid = tokens.filter((token) => !SCOPE_PATTERN.test(token));
@@ -47,9 +56,7 @@ export const normaliseScope = (scope: string, allowed: readonly string[] | undef
     throw new GatewayError(
       ErrorCode.BadUserInput,
       'scope has an invalid scope; each must look like query:ontologies, mutate:… or download:…',
-      {
-        argument: 'scope',
-      },
+      { argument },
     );
   }
   if (allowed) {
@@ -57,12 +64,34 @@ export const normaliseScope = (scope: string, allowed: readonly string[] | undef
     if (outside.length > 0) {
       throw new GatewayError(
         ErrorCode.BadUserInput,
-        `scope ${outside.join(' ')} is not allowed by this gateway`,
-        { argument: 'scope' },
+        `${argument === 'scope' ? 'scope' : 'the documents need scope'} ${outside.join(' ')}, which this gateway does not allow (BROWSER_TOKEN_SCOPES)`,
+        { argument },
       );
     }
   }
   return tokens.join(' ');
+};
+
+/**
+ * The scope to ask SEEK for: the one named, or exactly the union of the named trusted documents'
+ * scopes. Either way it is normalised and held to BROWSER_TOKEN_SCOPES.
+ */
+const requestedScope = (
+  args: BrowserTokenArgs,
+  allowed: readonly string[] | undefined,
+  trusted: TrustedDocumentLookup | undefined,
+): string => {
+  const hasScope = args.scope !== undefined && args.scope !== null;
+  const hasDocuments = args.documents !== undefined && args.documents !== null;
+  if (hasScope === hasDocuments) {
+    throw new GatewayError(
+      ErrorCode.BadUserInput,
+      'Pass exactly one of scope (space-separated scopes) and documents (ids of trusted documents)',
+      { argument: hasScope ? 'documents' : 'scope' },
+    );
+  }
+  if (args.scope !== undefined && args.scope !== null) return normaliseScope(args.scope, allowed);
+  return normaliseScope(scopeOfDocuments(args.documents ?? [], trusted), allowed, 'documents');
 };
 
 /**
@@ -73,6 +102,11 @@ export const createBrowserTokenResolver = (options: {
   service: BrowserTokenService;
   rateLimiter: RateLimiter;
   config: Pick<Config, 'browserTokens'>;
+  /**
+   * The manifest in force (PERSISTED_DOCUMENTS_FILE), read at each call: it is built after the
+   * schema this resolver belongs to, and reloads swap it. Undefined without a manifest.
+   */
+  trustedDocuments?: () => TrustedDocumentLookup | undefined;
 }) => {
   return async (
     _source: unknown,
@@ -93,7 +127,11 @@ export const createBrowserTokenResolver = (options: {
       );
     }
     checkIdentifier('hirerId', args.hirerId);
-    const scope = normaliseScope(args.scope, options.config.browserTokens.allowedScopes);
+    const scope = requestedScope(
+      args,
+      options.config.browserTokens.allowedScopes,
+      options.trustedDocuments?.(),
+    );
     let userId: string;
     if (caller.kind === 'user') {
       if (args.userId !== undefined && args.userId !== null) {

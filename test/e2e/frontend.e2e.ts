@@ -1,11 +1,14 @@
 // The example frontend (examples/frontend/) in Chromium, against the gateway and SEEK simulator
 // that `npm run example` starts (scripts/example.ts): what a browser does to the gateway that
-// supertest cannot (CORS, CSRF, a real page's token cache and renewal).
+// supertest cannot (CORS, CSRF, a real page's token cache and renewal). The gateway holds browser
+// tokens to the page's manifest (PERSISTED_DOCUMENTS_REQUIRED=browser): the page sends ids only.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { Browser, Page } from 'playwright-core';
 
+import { frontendManifest } from '../../examples/frontend/manifest';
 import { startExample, type Example } from '../../scripts/example';
 import type { SeekSimulator } from '../../src/seek/simulator';
 import { FAKE_LTD, graphqlCalls, startSimulator } from '../support/harness';
@@ -57,9 +60,23 @@ const operationsSince = (from: number) =>
     .slice(from)
     .map((line) => line.operationName);
 
+/** What the page POSTed to the gateway, as JSON bodies. */
+const bodiesSentBy = (page: Page) => {
+  const bodies: Array<Record<string, unknown>> = [];
+  page.on('request', (sent) => {
+    if (sent.url() === example.gatewayUrl && sent.method() === 'POST')
+      bodies.push(JSON.parse(sent.postData() ?? '{}') as Record<string, unknown>);
+  });
+  return bodies;
+};
+
 describe('the example frontend in Chromium', () => {
   it('gets a browser token for the chosen hirer, queries self and an ontology with it, caches it, and gets a new one for another hirer', async () => {
-    const page = await openPage();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const sent = bodiesSentBy(page);
+    const from = gatewayLog.requests().length;
+    await page.goto(example.pageUrl);
     await loaded(page, 1);
     expect(await text(page, '#user')).toBe('dev-user-1');
     expect(await text(page, '#hirer-name')).toBe('Fake Ltd');
@@ -70,6 +87,39 @@ describe('the example frontend in Chromium', () => {
     expect(await text(page, '#token-calls')).toBe('1');
     expect(await text(page, '#renewals')).toBe('0');
     expect(await page.locator('#error').isHidden()).toBe(true);
+    // The page's build wrote its manifest; the gateway loaded it and holds browser tokens to it.
+    const manifest = frontendManifest();
+    expect(JSON.parse(readFileSync(example.manifestFile, 'utf8'))).toEqual(manifest);
+    expect(example.config.documents.required).toEqual(new Set(['browser']));
+    const ids = Object.fromEntries(manifest.operations.map((op) => [op.name, op.id]));
+    // The token was asked for by the documents, and the queries were sent by id, text-free.
+    const [tokenRequest, ...queries] = sent;
+    expect(tokenRequest).toMatchObject({
+      operationName: 'BrowserToken',
+      variables: { documents: [ids.JobCategories, ids.Self].sort() },
+    });
+    expect((tokenRequest?.variables as Record<string, unknown>).scope).toBeUndefined();
+    expect(queries.map((body) => body.documentId).sort()).toEqual(
+      [ids.JobCategories, ids.Self].sort(),
+    );
+    expect(queries.every((body) => body.query === undefined)).toBe(true);
+    expect(
+      gatewayLog
+        .requests()
+        .slice(from)
+        .filter((line) => line.operationName !== 'BrowserToken')
+        .map((line) => [line.operationName, line.document, line.status]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['Self', 'manifest', 200],
+        ['JobCategories', 'manifest', 200],
+      ]),
+    );
+    // SEEK was asked for exactly the scopes the two documents need.
+    expect(await text(page, '#scope')).toBe('query:ontologies query:organizations');
+    expect(simulator.requests.find((call) => call.route === 'browserToken')?.body).toMatchObject({
+      scope: 'query:ontologies query:organizations',
+    });
     // One browser token for the two queries, which went to SEEK with it.
     expect(simulator.count('browserToken')).toBe(1);
     const [self, categories] = graphqlCalls(simulator).map(
@@ -109,6 +159,29 @@ describe('the example frontend in Chromium', () => {
     const path = await screenshot(page, 'example-frontend.png');
     expect(path).toMatch(/test\/e2e\/artifacts\/example-frontend\.png$/);
     await page.context().close();
+  });
+
+  it("refuses a document's text from a browser token (PERSISTED_QUERY_ID_REQUIRED), SEEK not asked", async () => {
+    const post = (authorization: string, body: unknown) =>
+      fetch(example.gatewayUrl, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const grant = (await (
+      await post(`Bearer ${example.serviceKey}`, {
+        query: `mutation { browserToken(hirerId: "${FAKE_LTD}", scope: "query:organizations", userId: "e2e") { accessToken } }`,
+      })
+    ).json()) as { data: { browserToken: { accessToken: string } } };
+    const before = graphqlCalls(simulator).length;
+    const refused = await post(`Bearer ${grant.data.browserToken.accessToken}`, {
+      query: 'query Self { self { hirer { name } } }',
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      errors: [{ extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' } }],
+    });
+    expect(graphqlCalls(simulator)).toHaveLength(before);
   });
 
   it('renews a token SEEK expired mid-session with exactly one more browserToken call', async () => {

@@ -8,9 +8,14 @@
 //     postGraphql(token, '{ self { hirer { name } } }'), // your own call to the gateway
 //   );
 //
-// - A token is cached per hirer and scope (the signed-in user is this page's: call clear() when
-//   they sign out) for its `expiresIn` minus a safety margin (60 s by default, as SEEK suggests).
-// - Callers asking for the same hirer and scope at once share one request.
+// Instead of a scope, name the trusted documents the token will run (ids from the manifest your
+// build registers with the gateway): `{ documents: [selfId, categoriesId] }`. The gateway then
+// asks SEEK for exactly the scopes those documents need, and you never list scopes by hand.
+//
+// - A token is cached per hirer and scope, or per hirer and set of documents (the signed-in user
+//   is this page's: call clear() when they sign out) for its `expiresIn` minus a safety margin
+//   (60 s by default, as SEEK suggests).
+// - Callers asking for the same hirer and scope (or documents) at once share one request.
 // - withToken() runs your request with the token and, when SEEK answers UNAUTHENTICATED (the token
 //   expired or was revoked early), asks for a new token once (`forceRefresh: true`, so the gateway
 //   does not hand back the one SEEK refused) and runs the request once more. It never loops.
@@ -20,12 +25,19 @@ export interface BrowserTokenGrant {
   accessToken: string;
   /** Seconds the token has left. */
   expiresIn: number;
+  /** The scope SEEK granted, normalised (the union of the documents', when asked by documents). */
+  scope?: string;
 }
+
+/** What a token is for: a space-separated scope, or the ids of the trusted documents it runs. */
+export type TokenAccess = string | { documents: readonly string[] };
 
 export interface BrowserTokenRequest {
   hirerId: string;
-  /** Normalised: unique scopes, sorted, space-separated. */
-  scope: string;
+  /** Normalised: unique scopes, sorted, space-separated. Absent when asked by documents. */
+  scope?: string;
+  /** Unique and sorted ids of trusted documents. Absent when asked by scope. */
+  documents?: readonly string[];
   /** Skip the gateway's cache: the token it holds was refused. */
   forceRefresh: boolean;
 }
@@ -56,6 +68,17 @@ export const isUnauthenticated = (result: GraphqlResult): boolean =>
 export const normaliseScope = (scope: string): string =>
   [...new Set(scope.split(/\s+/).filter(Boolean))].sort().join(' ');
 
+/** The access, normalised: its cache key (per hirer) and what the gateway is asked for. */
+const normaliseAccess = (access: TokenAccess) => {
+  if (typeof access === 'string') {
+    const scope = normaliseScope(access);
+    return { key: scope, asked: { scope } };
+  }
+  const documents = [...new Set(access.documents)].sort();
+  // A scope never starts with "documents:", so the two kinds of key never meet.
+  return { key: `documents:${documents.join(',')}`, asked: { documents } };
+};
+
 interface Entry {
   accessToken: string;
   /** Epoch ms after which the token is not used (its expiry minus the margin). */
@@ -70,10 +93,15 @@ export const createBrowserTokens = (options: BrowserTokensOptions) => {
 
   const keyOf = (hirerId: string, scope: string) => `${hirerId}\n${scope}`;
 
-  const request = (key: string, hirerId: string, scope: string, forceRefresh: boolean) => {
+  const request = (
+    key: string,
+    hirerId: string,
+    asked: Pick<BrowserTokenRequest, 'scope' | 'documents'>,
+    forceRefresh: boolean,
+  ) => {
     const started = now();
     const pending = options
-      .fetchToken({ hirerId, scope, forceRefresh })
+      .fetchToken({ hirerId, ...asked, forceRefresh })
       .then((grant) => {
         // Counted from when we asked: the token's life started no later than that.
         const entry = {
@@ -98,12 +126,11 @@ export const createBrowserTokens = (options: BrowserTokensOptions) => {
     return entry && entry.usableUntil > now() ? entry : undefined;
   };
 
-  /** A token for the hirer and scope: cached, the one already being fetched, or a new one. */
-  const get = async (hirerId: string, scope: string): Promise<string> => {
-    const normalised = normaliseScope(scope);
-    const key = keyOf(hirerId, normalised);
-    const entry =
-      fresh(key) ?? (await (inFlight.get(key) ?? request(key, hirerId, normalised, false)));
+  /** A token for the hirer and access: cached, the one already being fetched, or a new one. */
+  const get = async (hirerId: string, access: TokenAccess): Promise<string> => {
+    const { key: accessKey, asked } = normaliseAccess(access);
+    const key = keyOf(hirerId, accessKey);
+    const entry = fresh(key) ?? (await (inFlight.get(key) ?? request(key, hirerId, asked, false)));
     return entry.accessToken;
   };
 
@@ -111,9 +138,9 @@ export const createBrowserTokens = (options: BrowserTokensOptions) => {
    * A new token in place of `refused`. Several callers refused the same token share one
    * renewal; one that comes after it gets the renewed token, without asking again.
    */
-  const renew = async (hirerId: string, scope: string, refused: string): Promise<string> => {
-    const normalised = normaliseScope(scope);
-    const key = keyOf(hirerId, normalised);
+  const renew = async (hirerId: string, access: TokenAccess, refused: string): Promise<string> => {
+    const { key: accessKey, asked } = normaliseAccess(access);
+    const key = keyOf(hirerId, accessKey);
     const cached = fresh(key);
     if (cached && cached.accessToken !== refused) return cached.accessToken;
     const pending = inFlight.get(key);
@@ -122,7 +149,7 @@ export const createBrowserTokens = (options: BrowserTokensOptions) => {
       if (entry.accessToken !== refused) return entry.accessToken;
     }
     if (cache.get(key)?.accessToken === refused) cache.delete(key);
-    return (await (inFlight.get(key) ?? request(key, hirerId, normalised, true))).accessToken;
+    return (await (inFlight.get(key) ?? request(key, hirerId, asked, true))).accessToken;
   };
 
   /**
@@ -131,13 +158,13 @@ export const createBrowserTokens = (options: BrowserTokensOptions) => {
    */
   const withToken = async <T extends GraphqlResult>(
     hirerId: string,
-    scope: string,
+    access: TokenAccess,
     run: (accessToken: string) => Promise<T>,
   ): Promise<T> => {
-    const token = await get(hirerId, scope);
+    const token = await get(hirerId, access);
     const result = await run(token);
     if (!isUnauthenticated(result)) return result;
-    return run(await renew(hirerId, scope, token));
+    return run(await renew(hirerId, access, token));
   };
 
   /** Forgets every token (the user signed out), or one hirer's. */
@@ -169,11 +196,14 @@ export class BrowserTokenError extends Error {
   }
 }
 
-const BROWSER_TOKEN = `mutation BrowserToken($hirerId: String!, $scope: String!) {
-  browserToken(hirerId: $hirerId, scope: $scope) { accessToken expiresIn }
+// One of $scope and $documents is sent; the other stays out of the variables (null to the gateway).
+const BROWSER_TOKEN = `mutation BrowserToken($hirerId: String!, $scope: String, $documents: [ID!]) {
+  browserToken(hirerId: $hirerId, scope: $scope, documents: $documents) { accessToken expiresIn scope }
 }`;
-const RENEW_BROWSER_TOKEN = `mutation RenewBrowserToken($hirerId: String!, $scope: String!) {
-  browserToken(hirerId: $hirerId, scope: $scope, forceRefresh: true) { accessToken expiresIn }
+const RENEW_BROWSER_TOKEN = `mutation RenewBrowserToken($hirerId: String!, $scope: String, $documents: [ID!]) {
+  browserToken(hirerId: $hirerId, scope: $scope, documents: $documents, forceRefresh: true) {
+    accessToken expiresIn scope
+  }
 }`;
 
 /**
@@ -188,7 +218,7 @@ export const gatewayTokenFetcher = (options: {
   fetch?: FetchLike;
 }): FetchBrowserToken => {
   const fetchImpl: FetchLike = options.fetch ?? fetch;
-  return async ({ hirerId, scope, forceRefresh }) => {
+  return async ({ hirerId, scope, documents, forceRefresh }) => {
     const response = await fetchImpl(options.url, {
       method: 'POST',
       headers: {
@@ -199,7 +229,7 @@ export const gatewayTokenFetcher = (options: {
       body: JSON.stringify({
         query: forceRefresh ? RENEW_BROWSER_TOKEN : BROWSER_TOKEN,
         operationName: forceRefresh ? 'RenewBrowserToken' : 'BrowserToken',
-        variables: { hirerId, scope },
+        variables: { hirerId, scope, documents },
       }),
     });
     const body = (await response.json()) as GraphqlResult & {

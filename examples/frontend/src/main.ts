@@ -1,11 +1,14 @@
 // The example page: a signed-in user picks a hirer; the page gets a SEEK browser token for it from
-// the gateway (browserTokens.ts) and queries SEEK through the gateway with that token.
+// the gateway (browserTokens.ts) and queries SEEK through the gateway with that token. It runs
+// only its trusted documents (operations.ts, registered by its build): it sends their ids, never
+// their text, and asks for the token by those ids, so the token holds exactly the scopes they need.
 import {
   createBrowserTokens,
   gatewayTokenFetcher,
   type BrowserTokenRequest,
   type GraphqlResult,
 } from './browserTokens';
+import { OPERATIONS, type OperationName } from './operations';
 
 /** What scripts/example.ts serves as /config.json; a real app gets these from its own login. */
 interface PageConfig {
@@ -16,15 +19,11 @@ interface PageConfig {
   hirers: { id: string; name: string }[];
 }
 
-/** The scopes this page's queries need: self (organizations) and jobCategories (ontologies). */
-const SCOPE = 'query:organizations query:ontologies';
-
-const SELF = `query Self {
-  self { hirer { id { value } name } }
-}`;
-const JOB_CATEGORIES = `query JobCategories($schemeId: String!) {
-  jobCategories(schemeId: $schemeId) { id { value } name }
-}`;
+/** A document's id: the SHA-256 of its text, hex, as the build's manifest names it. */
+const documentIdOf = async (body: string): Promise<string> => {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+};
 
 interface SelfData {
   self: { hirer: { name: string } | null };
@@ -80,7 +79,13 @@ const errorsOf = (result: GraphqlResult) =>
 const start = async () => {
   const config = (await (await fetch('/config.json')).json()) as PageConfig;
   element('user').textContent = config.userId;
-  element('scope').textContent = SCOPE;
+  const ids = Object.fromEntries(
+    await Promise.all(
+      Object.entries(OPERATIONS).map(async ([name, body]) => [name, await documentIdOf(body)]),
+    ),
+  ) as Record<OperationName, string>;
+  // The token is asked for by the documents it will run; the gateway works out the scopes.
+  const access = { documents: Object.values(ids) };
   for (const hirer of config.hirers) hirerSelect.append(new Option(hirer.name, hirer.id));
   const hirerName = (id: string) => config.hirers.find((hirer) => hirer.id === id)?.name ?? id;
 
@@ -99,14 +104,16 @@ const start = async () => {
           : `browserToken for ${hirerName(request.hirerId)}`,
       );
       const grant = await fromGateway(request);
+      element('scope').textContent = grant.scope ?? '';
       log(`token for ${hirerName(request.hirerId)}, expires in ${grant.expiresIn} s`);
       return grant;
     },
   });
 
+  /** Runs one of the page's trusted documents by its id (the gateway holds the text). */
   const graphql = async <T>(
     accessToken: string,
-    query: string,
+    operation: OperationName,
     variables?: Record<string, unknown>,
   ): Promise<GraphqlResult & { data?: T | null }> => {
     const response = await fetch(config.gatewayUrl, {
@@ -116,7 +123,7 @@ const start = async () => {
         'content-type': 'application/json',
         accept: 'application/json',
       },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ documentId: ids[operation], operationName: operation, variables }),
     });
     return (await response.json()) as GraphqlResult & { data?: T | null };
   };
@@ -129,9 +136,9 @@ const start = async () => {
       // Two queries at once with one token: one browserToken call between them, and, should
       // SEEK refuse the token, one renewal.
       const [self, categories] = await Promise.all([
-        tokens.withToken(hirerId, SCOPE, (token) => graphql<SelfData>(token, SELF)),
-        tokens.withToken(hirerId, SCOPE, (token) =>
-          graphql<JobCategoriesData>(token, JOB_CATEGORIES, { schemeId: 'seekAnz' }),
+        tokens.withToken(hirerId, access, (token) => graphql<SelfData>(token, 'Self')),
+        tokens.withToken(hirerId, access, (token) =>
+          graphql<JobCategoriesData>(token, 'JobCategories', { schemeId: 'seekAnz' }),
         ),
       ]);
       const problem = errorsOf(self) ?? errorsOf(categories);

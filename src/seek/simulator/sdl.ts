@@ -6,6 +6,10 @@
 // hirer relationships, events and webhook subscriptions) are trimmed from SEEK's published
 // schema so that test/fixtures/seek-operations/ validates here as it would against SEEK. Where
 // the simulator has no seed data they resolve to null or an empty list (see resolvers.ts).
+//
+// Descriptions that name a browser-token scope use SEEK's own wording ("This query accepts
+// browser tokens that include the `…` scope."): the gateway reads them to know what a trusted
+// document needs (src/documents/scopes.ts), as it does from SEEK's schema.
 
 export const BASE_TYPE_DEFS = /* GraphQL */ `
   "An ISO 8601 calendar date, e.g. 2024-01-31."
@@ -198,14 +202,22 @@ export const BASE_TYPE_DEFS = /* GraphQL */ `
 
   type Query {
     version: String!
+    "This query accepts browser tokens that include the \`query:organizations\` scope."
     self: SelfOrganizations!
+    "This query accepts browser tokens that include the \`query:organizations\` scope."
     hiringOrganization(id: String!): HiringOrganization
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     currencies(usageTypeCode: String!): [Currency!]!
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     payTypes(schemeId: String!): [PayType!]!
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     jobCategories(schemeId: String!): [JobCategory!]!
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     location(id: String!): Location
+    "This query accepts browser tokens that include the \`query:position-profiles\` scope."
     positionProfile(id: String!): PositionProfile
 
+    "This query accepts browser tokens that include the \`query:organizations\` scope."
     hiringOrganizations(
       after: String
       before: String
@@ -214,12 +226,15 @@ export const BASE_TYPE_DEFS = /* GraphQL */ `
       last: Int
       schemeId: String!
     ): HiringOrganizationsConnection!
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     jobCategory(id: String!): JobCategory
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     jobCategorySuggestions(
       first: Int
       positionProfile: JobCategorySuggestionPositionProfileInput!
       schemeId: String!
     ): [JobCategorySuggestionChoice!]!
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     locationSuggestions(
       first: Int
       hirerId: String
@@ -227,17 +242,22 @@ export const BASE_TYPE_DEFS = /* GraphQL */ `
       text: String!
       usageTypeCode: String!
     ): [LocationSuggestion!]
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     nearestLocations(first: Int, geoLocation: GeoLocationInput!, schemeId: String!): [Location!]
+    "This query accepts browser tokens that include the \`query:ontologies\` scope."
     inferLocation(address: SeekPositionAddressInput!, hirerId: String, schemeId: String!): Location
     positionOpening(id: String!): PositionOpening
+    "This query accepts browser tokens that include the \`query:posted-position-profile-previews\` scope."
     postedPositionProfilePreview(
       positionProfile: PostedPositionProfilePreview_PositionProfileInput!
     ): PostedPositionProfilePreview!
+    "This query accepts browser tokens that include the \`query:ad-products\` scope."
     advertisementProducts(
       limit: Int
       positionProfile: AdvertisementProducts_PositionProfileInput!
       selectedAdvertisementProductId: String
     ): AdvertisementProducts!
+    "This query accepts browser tokens that include the \`query:advertisement-brandings\` scope."
     advertisementBrandings(
       after: String
       before: String
@@ -245,7 +265,9 @@ export const BASE_TYPE_DEFS = /* GraphQL */ `
       hirerId: String!
       last: Int
     ): AdvertisementBrandingsConnection!
+    "This query accepts browser tokens that include the \`query:application-questionnaires\` scope."
     applicationQuestionnaire(id: String!): ApplicationQuestionnaire
+    "This query accepts browser tokens that include the \`query:application-library-question-suggestions\` scope."
     applicationLibraryQuestionSuggestions(
       first: Int
       positionProfile: ApplicationLibraryQuestionSuggestions_PositionProfileInput!
@@ -275,6 +297,7 @@ export const BASE_TYPE_DEFS = /* GraphQL */ `
   }
 
   type Mutation {
+    "This mutation accepts browser tokens that include the \`mutate:application-questionnaires\` scope."
     createApplicationQuestionnaire(
       input: CreateApplicationQuestionnaireInput!
     ): CreateApplicationQuestionnairePayload!
@@ -592,6 +615,7 @@ export const BASE_TYPE_DEFS = /* GraphQL */ `
   }
 
   type AdvertisementBrandingsConnection {
+    "This field accepts browser tokens that include the \`query:organizations\` scope."
     brandManagementUrl: WebUrl
     edges: [AdvertisementBrandingEdge!]!
     pageInfo: PageInfo!
