@@ -96,7 +96,6 @@ const COMMANDS = {
   delete: 'DEL',
   lock: 'SET',
   unlock: 'EVAL',
-  increment: 'EVAL',
 } as const;
 type Operation = keyof typeof COMMANDS;
 
