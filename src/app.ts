@@ -56,7 +56,7 @@ import {
 import { createBrowserTokenService } from './tokens/browserTokens';
 import { createCachedTokenSource, type CachedTokenSource } from './tokens/cachedTokenSource';
 import { createPartnerTokenSource, type PartnerTokenSource } from './tokens/partnerToken';
-import { createRateLimiter } from './tokens/rateLimiter';
+import { createRateLimiter } from './protection/rateLimiter';
 
 export interface GatewayDeps {
   config: Config;

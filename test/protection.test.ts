@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { SERVICE_FIRST_BURST } from '../src/pipeline/protect';
+import { keyDigest } from '../src/protection/keyDigest';
+import { createRefusedTokens } from '../src/protection/refusedTokens';
 import type { SeekSimulator } from '../src/seek/simulator';
 import { startPasswordRedis, stopAllRedisServers, type StartedRedis } from './support/redisServers';
 import {
@@ -20,6 +23,7 @@ import {
   startGateway,
   startSimulator,
   uniqueClientId,
+  userJwt,
   type TestGateway,
 } from './support/harness';
 import { simulatorSchemaFile } from './support/simulatorSchemaFile';
@@ -161,6 +165,40 @@ describe('rate limits per caller', () => {
     const everything = `${junk.map((answer) => answer.text).join('\n')}\n${gw.logs.text()}`;
     for (const token of tokens) expect(everything).not.toContain(token);
     expect(everything).not.toContain(SERVICE_KEY);
+  });
+
+  it('counts junk user JWTs and malformed headers against the address before verifying them', async () => {
+    const { gw, url } = await start(simulator, { RATE_LIMIT_ADDRESS_PER_MINUTE: '20' });
+    // Claims our issuer, signed with another secret: verification fails.
+    const forged = await userJwt({
+      hirerIds: [FAKE_LTD],
+      secret: 'another-secret-that-is-at-least-32-bytes-long',
+    });
+    simulator.clearRequests();
+    const answers = await flood(160, 8, (index) =>
+      post(url, index % 2 === 0 ? `Bearer ${forged}` : 'Basic not-a-bearer'),
+    );
+    expect(countBy(answers)).toEqual({ 401: 20, 429: 140 });
+    expect(graphqlCalls(simulator).length).toBe(0);
+    expect(
+      await metricValue(gw, 'gateway_rate_limit_refusals_total', '{limit="address",service=""}'),
+    ).toBe(140);
+  });
+
+  it('admits at most the limit and the first burst of 100 concurrent service calls on a fresh window (Redis)', async () => {
+    const { gw, url } = await start(simulator, { RATE_LIMIT_SERVICE_PER_MINUTE: '30' });
+    while (gw.gateway.sharedStore.state !== 'ready')
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, () => post(url, `Bearer ${SERVICE_KEY}`)),
+    );
+    const counts = countBy(answers);
+    expect((counts[200] ?? 0) + (counts[429] ?? 0)).toBe(100);
+    expect(counts[200]).toBeGreaterThanOrEqual(30);
+    expect(counts[200]).toBeLessThanOrEqual(30 + SERVICE_FIRST_BURST);
+    // The window is known now: the next calls are refused without waiting.
+    const after = await flood(20, 4, () => post(url, `Bearer ${SERVICE_KEY}`));
+    expect(countBy(after)).toEqual({ 429: 20 });
   });
 
   it('trusts X-Forwarded-For for TRUST_PROXY_HOPS hops only', async () => {
@@ -319,6 +357,38 @@ const startSeekStandIn = async () => {
       }),
   };
 };
+
+describe('refused browser tokens in memory', () => {
+  const jwtShaped = (exp: number) =>
+    `x.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.y`;
+
+  it('remembers a token already past its exp for the full five minutes, and one with a near exp until it', () => {
+    let now = 1_000_000_000_000;
+    const refused = createRefusedTokens({ clock: { now: () => now } });
+    const expired = jwtShaped(now / 1_000 - 60);
+    const soon = jwtShaped(now / 1_000 + 60);
+    const opaque = 'opaque-token';
+    for (const token of [expired, soon, opaque]) refused.remember(token);
+    expect(refused.size).toBe(3);
+    now += 59_000;
+    expect([expired, soon, opaque].map((token) => refused.isRefused(keyDigest(token)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    now += 2_000; // past `soon`'s exp
+    expect([expired, soon, opaque].map((token) => refused.isRefused(keyDigest(token)))).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    now = 1_000_000_000_000 + 5 * 60_000 + 1;
+    expect([expired, opaque].map((token) => refused.isRefused(keyDigest(token)))).toEqual([
+      false,
+      false,
+    ]);
+  });
+});
 
 describe('the bound on concurrent calls to SEEK', () => {
   let simulator: SeekSimulator;

@@ -111,7 +111,9 @@ export const createMemoryLimiters = (options: { windowSeconds: number }): Limite
  * (RLWrapperTimeouts). While Redis is not ready, fails or is slow, the insurance limiter (this
  * replica's memory) decides, and Redis is skipped for a second: only the sharing changes.
  * A key over its limit is then refused from memory until its window ends, so a flood from one
- * address stops costing Redis calls.
+ * address stops costing Redis calls. Memory counts only the calls it decided (it is not seeded
+ * from Redis's count): in a window in which Redis failed, a key may get its limit from Redis and
+ * its limit again from each replica's memory, at most.
  */
 export const createRedisLimiters = (options: {
   client: AnyRedisClient;
