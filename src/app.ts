@@ -449,12 +449,7 @@ const buildHttp = async (
         ttlMs: config.documents.apq.ttlSeconds * 1_000,
         maxEntries: config.documents.apq.maxEntries,
         maxDocumentChars: config.documents.apq.maxDocumentChars,
-        admissions: tokens.limiters.create({
-          name: 'apq-admissions',
-          pointsPerWindow: config.documents.apq.maxEntries,
-          unboundedKeys: false,
-          windowSeconds: config.documents.apq.ttlSeconds,
-        }),
+        limiters: tokens.limiters,
         metrics,
       }),
       required: config.documents.required,
