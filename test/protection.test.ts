@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 import { SERVICE_FIRST_BURST } from '../src/pipeline/protect';
+import { clientAddressOf } from '../src/protection/clientAddress';
 import { keyDigest } from '../src/protection/keyDigest';
 import { createRefusedTokens } from '../src/protection/refusedTokens';
 import type { SeekSimulator } from '../src/seek/simulator';
@@ -357,6 +358,34 @@ const startSeekStandIn = async () => {
       }),
   };
 };
+
+describe('the client address as counted', () => {
+  const request = (forwardedFor: string, socket = '10.1.2.3') =>
+    ({
+      headers: { 'x-forwarded-for': forwardedFor },
+      socket: { remoteAddress: socket },
+    }) as unknown as IncomingMessage;
+
+  it.each([
+    ['1.2.3.4:5555', '1.2.3.4'],
+    ['1.2.3.4', '1.2.3.4'],
+    ['[2001:db8:1:2::5]:443', '2001:db8:1:2::/64'],
+    ['::ffff:198.51.100.4', '198.51.100.4'],
+    ['unknown', '10.1.2.3'],
+    ['not-an-address', '10.1.2.3'],
+    ['1.2.3.4:notaport', '10.1.2.3'],
+    ['999.1.1.1', '10.1.2.3'],
+    ['', '10.1.2.3'],
+  ])('X-Forwarded-For %j one hop in counts as %s', (forwardedFor, expected) => {
+    expect(clientAddressOf(request(forwardedFor), 1)).toBe(expected);
+  });
+
+  it('a socket that is no address counts as unknown; no trusted hops: the socket', () => {
+    expect(clientAddressOf(request('1.2.3.4', 'weird'), 0)).toBe('unknown');
+    expect(clientAddressOf(request('1.2.3.4', 'weird'), 1)).toBe('1.2.3.4');
+    expect(clientAddressOf(request('1.2.3.4'), 0)).toBe('10.1.2.3');
+  });
+});
 
 describe('refused browser tokens in memory', () => {
   const jwtShaped = (exp: number) =>
