@@ -178,7 +178,7 @@ export const createPipeline = (options: PipelineOptions) => {
             : callers.verifyUser(decided.verify))
         : decided;
     state.caller = caller;
-    const protecting = protection.caller(caller);
+    const protecting = protection.caller(state, caller);
     if (protecting) await protecting;
     return caller;
   };

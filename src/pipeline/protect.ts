@@ -57,7 +57,8 @@ interface ServiceWindow {
  *   looked at (a malformed header or a user JWT that fails verification counts too), then a
  *   browser token against its own limit; these wait for the count (bounded by
  *   REDIS_COMMAND_TIMEOUT_MS, memory deciding past it).
- * - A browser token SEEK refused as a whole is refused again, UNAUTHENTICATED, for five minutes.
+ * - A browser token SEEK refused as a whole is refused again, UNAUTHENTICATED, as SEEK refused
+ *   it (200 on /graphql), until its exp or for five minutes.
  */
 export const createCallerProtection = (options: CallerProtectionOptions) => {
   const { limits, metrics } = options;
@@ -129,13 +130,17 @@ export const createCallerProtection = (options: CallerProtectionOptions) => {
     if (!decision.allowed) throw refuse('address', decision.retryAfterSeconds);
   };
 
-  const checkBrowserToken = async (accessToken: string) => {
+  const checkBrowserToken = async (accessToken: string, graphql: boolean) => {
     const digest = keyDigest(accessToken);
     if (options.refusedTokens.isRefused(digest)) {
       metrics.rateLimitRefusals.inc({ limit: 'refused_token', service: '' });
+      // On /graphql, answered as SEEK's own refusal of it went back (200, whatever the media
+      // type: SEEK is asked for application/json and its status is passed on); elsewhere 401.
       throw new GatewayError(
         ErrorCode.Unauthenticated,
         'SEEK refused this browser token a moment ago: get a new one',
+        {},
+        graphql ? { status: 200 } : {},
       );
     }
     if (browserLimiter) {
@@ -157,8 +162,10 @@ export const createCallerProtection = (options: CallerProtectionOptions) => {
       return addressLimiter ? checkAddress(addressLimiter, state.req) : undefined;
     },
     /** A browser token's own limit and the memory of refused ones; nothing for other callers. */
-    caller(caller: Caller): Promise<void> | undefined {
-      return caller.kind === 'seek-token' ? checkBrowserToken(caller.accessToken) : undefined;
+    caller(state: RequestState, caller: Caller): Promise<void> | undefined {
+      return caller.kind === 'seek-token'
+        ? checkBrowserToken(caller.accessToken, state.operationRead)
+        : undefined;
     },
     /** Forgets the windows of service names no longer among the keys in force. */
     keepServices(names: ReadonlySet<string>) {
