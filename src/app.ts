@@ -409,6 +409,8 @@ const buildHttp = async (
     trustProxyHops: config.protection.trustProxyHops,
     metrics,
   });
+  // The windows of services whose keys are gone are dropped with them.
+  serviceKeys.onNamesChange((names) => protection.keepServices(names));
   // A browser token SEEK refused as a whole, on any path: answered UNAUTHENTICATED from memory
   // next time (caller protection), and not handed out again by browserToken.
   const onBrowserTokenRefused = (accessToken: string) => {
