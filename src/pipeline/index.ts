@@ -169,6 +169,8 @@ export const createPipeline = (options: PipelineOptions) => {
       if (counting) await counting;
       return decided;
     }
+    // Known already, but a user's: logged as its kind when the address limit refuses it.
+    if (!('verify' in decided)) state.caller = decided;
     const counting = protection.address(state);
     if (counting) await counting;
     const caller =
