@@ -56,7 +56,7 @@ import {
 import { createBrowserTokenService } from './tokens/browserTokens';
 import { createCachedTokenSource, type CachedTokenSource } from './tokens/cachedTokenSource';
 import { createPartnerTokenSource, type PartnerTokenSource } from './tokens/partnerToken';
-import { createRateLimiter } from './tokens/rateLimiter';
+import { createRateLimiter } from './protection/rateLimiter';
 
 export interface GatewayDeps {
   config: Config;
@@ -409,6 +409,8 @@ const buildHttp = async (
     trustProxyHops: config.protection.trustProxyHops,
     metrics,
   });
+  // The windows of services whose keys are gone are dropped with them.
+  serviceKeys.onNamesChange((names) => protection.keepServices(names));
   // A browser token SEEK refused as a whole, on any path: answered UNAUTHENTICATED from memory
   // next time (caller protection), and not handed out again by browserToken.
   const onBrowserTokenRefused = (accessToken: string) => {
@@ -449,12 +451,7 @@ const buildHttp = async (
         ttlMs: config.documents.apq.ttlSeconds * 1_000,
         maxEntries: config.documents.apq.maxEntries,
         maxDocumentChars: config.documents.apq.maxDocumentChars,
-        admissions: tokens.limiters.create({
-          name: 'apq-admissions',
-          pointsPerWindow: config.documents.apq.maxEntries,
-          unboundedKeys: false,
-          windowSeconds: config.documents.apq.ttlSeconds,
-        }),
+        limiters: tokens.limiters,
         metrics,
       }),
       required: config.documents.required,

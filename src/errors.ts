@@ -132,6 +132,8 @@ export class GatewayError extends GraphQLError {
     extra: Record<string, unknown> = {},
     options: {
       headers?: Record<string, string>;
+      /** The status when it is not its code's (a refusal answered as SEEK answers it). */
+      status?: number;
       locations?: GraphQLError['locations'];
       source?: GraphQLError['source'];
       positions?: readonly number[];
@@ -147,7 +149,7 @@ export class GatewayError extends GraphQLError {
     if (options.locations)
       (this as { locations?: GraphQLError['locations'] }).locations = options.locations;
     this.code = code;
-    this.status = httpStatusOf[code];
+    this.status = options.status ?? httpStatusOf[code];
     this.headers = options.headers;
     this.name = 'GatewayError';
   }

@@ -9,7 +9,7 @@ import { buildSchema, printSchema } from 'graphql';
 import { cacheKeyPrefix } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createMemoryLimiters } from '../src/protection/limiters';
-import { createApqStore } from '../src/documents/apqStore';
+import { APQ_CALLER_MIN, apqCallerBudget, createApqStore } from '../src/documents/apqStore';
 import { ManifestError, parseManifest } from '../src/documents/manifest';
 import { createTrustedDocuments } from '../src/documents/trustedDocuments';
 import { createLogger } from '../src/observability/logger';
@@ -146,11 +146,7 @@ describe('the manifest', () => {
         ttlMs: 60_000,
         maxEntries: 10,
         maxDocumentChars: 1_000,
-        admissions: createMemoryLimiters({ windowSeconds: 60 }).create({
-          name: 'apq-admissions',
-          pointsPerWindow: 10,
-          unboundedKeys: false,
-        }),
+        limiters: createMemoryLimiters({ windowSeconds: 60 }),
         metrics: createMetrics(),
       }),
       required: new Set(['browser']),
@@ -404,6 +400,54 @@ describe('who may register an APQ document', () => {
       await eventually(async () => (await keys()).length === 1, 'the service key registered');
       expect(await keys()).toEqual([`${cacheKeyPrefix(gw.config)}:apq:${sha256Hex(query)}`]);
       expect(await redis.get((await keys())[0] ?? '')).toBe(JSON.stringify(query));
+    } finally {
+      await redis.quit();
+      await entries.close();
+      await gw.stop();
+      await simulator.close();
+    }
+  });
+});
+
+describe('APQ admissions per caller', () => {
+  it('one caller fills its own budget of Redis, not everyone’s: another caller still registers', async () => {
+    const simulator = await startSimulator({ clientId: uniqueClientId('documents-caller') });
+    const otherKey = `other-service-key-${randomBytes(8).toString('hex')}`;
+    // 200 in all: one caller may have 20 (a tenth) admitted per window.
+    const gw = await startGateway(simulator, {
+      SEEK_SCHEMA_FILE: simulatorSchemaFile(),
+      GATEWAY_API_KEYS: `${SERVICE_KEY},${otherKey}`,
+      APQ_MAX_ENTRIES: '200',
+    });
+    expect(apqCallerBudget(200)).toBe(APQ_CALLER_MIN);
+    const entries = await startEntries(gw, simulator);
+    const redis = await connectRedis();
+    const keys = () => redis.keys(`${cacheKeyPrefix(gw.config)}:apq:*`);
+    const run = randomBytes(4).toString('hex');
+    try {
+      for (let index = 0; index < 30; index += 1) {
+        const sent = await entries.send('apq', {
+          query: `query Flood${index} { version } # ${run}`,
+          headers: SERVICE,
+        });
+        expect(sent.status).toBe(200);
+      }
+      await eventually(
+        async () =>
+          (await metricValue(gw, 'gateway_persisted_documents_total', {
+            event: 'apq_register',
+            result: 'memory_only',
+          })) >= 10,
+        'the flood past its budget kept in memory only',
+      );
+      expect((await keys()).length).toBe(20);
+      const other = { authorization: `Bearer ${otherKey}` };
+      for (let index = 0; index < 3; index += 1)
+        await entries.send('apq', {
+          query: `query Other${index} { version } # ${run}`,
+          headers: other,
+        });
+      await eventually(async () => (await keys()).length === 23, 'the other caller registered');
     } finally {
       await redis.quit();
       await entries.close();

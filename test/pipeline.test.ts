@@ -1732,7 +1732,22 @@ const rows: Row[] = [
       });
       return undefined;
     },
-    expect: callerRefusal(401, 'UNAUTHENTICATED', 'seek-token'),
+    // As SEEK's own refusal of it went back: 200 with UNAUTHENTICATED.
+    expect: callerRefusal(200, 'UNAUTHENTICATED', 'seek-token'),
+  },
+  {
+    name: 'a browser token SEEK refused, Accept graphql-response+json: 200 as SEEK’s own refusal',
+    group: 'caller',
+    auth: 'garbage',
+    request: { query: Q.version, headers: { accept: GQLR } },
+    prepare: async (target) => {
+      await target.entries.send('post', {
+        query: Q.version,
+        headers: { authorization: creds.garbage, accept: GQLR },
+      });
+      return undefined;
+    },
+    expect: callerRefusal(200, 'UNAUTHENTICATED', 'seek-token', { contentType: 'graphql' }),
   },
   {
     name: 'over the client address limit: 429 RATE_LIMITED with Retry-After, no upstream call',

@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { SERVICE_FIRST_BURST } from '../src/pipeline/protect';
+import { clientAddressOf } from '../src/protection/clientAddress';
+import { keyDigest } from '../src/protection/keyDigest';
+import { createRefusedTokens } from '../src/protection/refusedTokens';
 import type { SeekSimulator } from '../src/seek/simulator';
 import { startPasswordRedis, stopAllRedisServers, type StartedRedis } from './support/redisServers';
 import {
@@ -20,6 +24,7 @@ import {
   startGateway,
   startSimulator,
   uniqueClientId,
+  userJwt,
   type TestGateway,
 } from './support/harness';
 import { simulatorSchemaFile } from './support/simulatorSchemaFile';
@@ -163,6 +168,40 @@ describe('rate limits per caller', () => {
     expect(everything).not.toContain(SERVICE_KEY);
   });
 
+  it('counts junk user JWTs and malformed headers against the address before verifying them', async () => {
+    const { gw, url } = await start(simulator, { RATE_LIMIT_ADDRESS_PER_MINUTE: '20' });
+    // Claims our issuer, signed with another secret: verification fails.
+    const forged = await userJwt({
+      hirerIds: [FAKE_LTD],
+      secret: 'another-secret-that-is-at-least-32-bytes-long',
+    });
+    simulator.clearRequests();
+    const answers = await flood(160, 8, (index) =>
+      post(url, index % 2 === 0 ? `Bearer ${forged}` : 'Basic not-a-bearer'),
+    );
+    expect(countBy(answers)).toEqual({ 401: 20, 429: 140 });
+    expect(graphqlCalls(simulator).length).toBe(0);
+    expect(
+      await metricValue(gw, 'gateway_rate_limit_refusals_total', '{limit="address",service=""}'),
+    ).toBe(140);
+  });
+
+  it('admits at most the limit and the first burst of 100 concurrent service calls on a fresh window (Redis)', async () => {
+    const { gw, url } = await start(simulator, { RATE_LIMIT_SERVICE_PER_MINUTE: '30' });
+    while (gw.gateway.sharedStore.state !== 'ready')
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, () => post(url, `Bearer ${SERVICE_KEY}`)),
+    );
+    const counts = countBy(answers);
+    expect((counts[200] ?? 0) + (counts[429] ?? 0)).toBe(100);
+    expect(counts[200]).toBeGreaterThanOrEqual(30);
+    expect(counts[200]).toBeLessThanOrEqual(30 + SERVICE_FIRST_BURST);
+    // The window is known now: the next calls are refused without waiting.
+    const after = await flood(20, 4, () => post(url, `Bearer ${SERVICE_KEY}`));
+    expect(countBy(after)).toEqual({ 429: 20 });
+  });
+
   it('trusts X-Forwarded-For for TRUST_PROXY_HOPS hops only', async () => {
     const { url } = await start(simulator, {
       RATE_LIMIT_ADDRESS_PER_MINUTE: '2',
@@ -197,7 +236,7 @@ describe('rate limits per caller', () => {
     expect(graphqlCalls(simulator).length).toBe(1);
     const again = await flood(5, 1, () => post(url, `Bearer ${junk}`));
     expect(again.map((answer) => [answer.status, answer.code])).toEqual(
-      Array(5).fill([401, 'UNAUTHENTICATED']),
+      Array(5).fill([200, 'UNAUTHENTICATED']),
     );
     expect(graphqlCalls(simulator).length).toBe(1);
     expect(
@@ -319,6 +358,66 @@ const startSeekStandIn = async () => {
       }),
   };
 };
+
+describe('the client address as counted', () => {
+  const request = (forwardedFor: string, socket = '10.1.2.3') =>
+    ({
+      headers: { 'x-forwarded-for': forwardedFor },
+      socket: { remoteAddress: socket },
+    }) as unknown as IncomingMessage;
+
+  it.each([
+    ['1.2.3.4:5555', '1.2.3.4'],
+    ['1.2.3.4', '1.2.3.4'],
+    ['[2001:db8:1:2::5]:443', '2001:db8:1:2::/64'],
+    ['::ffff:198.51.100.4', '198.51.100.4'],
+    ['unknown', '10.1.2.3'],
+    ['not-an-address', '10.1.2.3'],
+    ['1.2.3.4:notaport', '10.1.2.3'],
+    ['999.1.1.1', '10.1.2.3'],
+    ['', '10.1.2.3'],
+  ])('X-Forwarded-For %j one hop in counts as %s', (forwardedFor, expected) => {
+    expect(clientAddressOf(request(forwardedFor), 1)).toBe(expected);
+  });
+
+  it('a socket that is no address counts as unknown; no trusted hops: the socket', () => {
+    expect(clientAddressOf(request('1.2.3.4', 'weird'), 0)).toBe('unknown');
+    expect(clientAddressOf(request('1.2.3.4', 'weird'), 1)).toBe('1.2.3.4');
+    expect(clientAddressOf(request('1.2.3.4'), 0)).toBe('10.1.2.3');
+  });
+});
+
+describe('refused browser tokens in memory', () => {
+  const jwtShaped = (exp: number) =>
+    `x.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.y`;
+
+  it('remembers a token already past its exp for the full five minutes, and one with a near exp until it', () => {
+    let now = 1_000_000_000_000;
+    const refused = createRefusedTokens({ clock: { now: () => now } });
+    const expired = jwtShaped(now / 1_000 - 60);
+    const soon = jwtShaped(now / 1_000 + 60);
+    const opaque = 'opaque-token';
+    for (const token of [expired, soon, opaque]) refused.remember(token);
+    expect(refused.size).toBe(3);
+    now += 59_000;
+    expect([expired, soon, opaque].map((token) => refused.isRefused(keyDigest(token)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    now += 2_000; // past `soon`'s exp
+    expect([expired, soon, opaque].map((token) => refused.isRefused(keyDigest(token)))).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    now = 1_000_000_000_000 + 5 * 60_000 + 1;
+    expect([expired, opaque].map((token) => refused.isRefused(keyDigest(token)))).toEqual([
+      false,
+      false,
+    ]);
+  });
+});
 
 describe('the bound on concurrent calls to SEEK', () => {
   let simulator: SeekSimulator;

@@ -10,6 +10,8 @@ import { readServiceKeysFile, watchServiceKeysFile } from './serviceKeysFile';
 export interface ServiceKeySet {
   /** The service whose key `bearer` is, under the keys in force now. */
   match: ServiceKeyMatcher;
+  /** Told the service names in force each time the keys file brings a new key set. */
+  onNamesChange(listener: (names: ReadonlySet<string>) => void): void;
   close(): void;
 }
 
@@ -37,18 +39,26 @@ export const createServiceKeySet = (options: {
   const { file } = options;
   if (!file) {
     const match = createServiceKeyMatcher(fromEnvironment);
-    return { match, close: () => undefined };
+    return { match, onNamesChange: () => undefined, close: () => undefined };
   }
   const first = readServiceKeysFile(file);
   if ('error' in first) throw new Error(`GATEWAY_API_KEYS_FILE: ${file}: ${first.error}`);
   let current = createServiceKeyMatcher(combine(first.keys));
+  const listeners: Array<(names: ReadonlySet<string>) => void> = [];
   const watcher = watchServiceKeysFile({
     path: file,
     logger: options.logger,
     pollMs: options.pollMs ?? DEFAULT_POLL_MS,
     onKeys: (keys) => {
-      current = createServiceKeyMatcher(combine(keys));
+      const combined = combine(keys);
+      current = createServiceKeyMatcher(combined);
+      const names = new Set(combined.map(({ name }) => name));
+      for (const listener of listeners) listener(names);
     },
   });
-  return { match: (bearer) => current(bearer), close: () => watcher.close() };
+  return {
+    match: (bearer) => current(bearer),
+    onNamesChange: (listener) => listeners.push(listener),
+    close: () => watcher.close(),
+  };
 };

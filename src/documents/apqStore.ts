@@ -1,7 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import type { Limiter } from '../protection/limiters';
 
+import type { Caller } from '../callers/caller';
 import type { Metrics } from '../observability/metrics';
+import { keyDigest } from '../protection/keyDigest';
+import type { LimiterFactory } from '../protection/limiters';
 import type { SharedStore } from '../tokens/cache/sharedStore';
 import { sha256Hex } from './manifest';
 
@@ -17,10 +19,11 @@ export interface ApqStoreOptions {
   /** APQ_MAX_DOCUMENT_CHARS: longer documents stay in memory only. */
   maxDocumentChars: number;
   /**
-   * Counts registrations admitted to Redis: `maxEntries` per TTL window, shared by every replica
-   * (the rate limiters' Redis counts; without Redis this replica's).
+   * Where registrations admitted to Redis are counted: `maxEntries` per TTL window in all, and
+   * apqCallerBudget(maxEntries) per caller, shared by every replica (the rate limiters' Redis
+   * counts; without Redis this replica's).
    */
-  admissions: Limiter;
+  limiters: LimiterFactory;
   metrics: Metrics;
   /** The in-memory tier in front of Redis, per replica. */
   memory?: {
@@ -31,12 +34,37 @@ export interface ApqStoreOptions {
   };
 }
 
+/** One caller (a service, a user, a browser token) may fill this share of APQ_MAX_ENTRIES … */
+export const APQ_CALLER_SHARE = 0.1;
+/** … or this many, when that is more (a small budget is not cut to nothing). */
+export const APQ_CALLER_MIN = 20;
+
+/** Registrations one caller may have admitted to Redis per TTL window. */
+export const apqCallerBudget = (maxEntries: number) =>
+  Math.min(maxEntries, Math.max(APQ_CALLER_MIN, Math.ceil(maxEntries * APQ_CALLER_SHARE)));
+
+/** Who a registration is counted against: a hash, never the token or the user id itself. */
+const callerKeyOf = (caller: Caller): string => {
+  switch (caller.kind) {
+    case 'service':
+      return keyDigest(`service:${caller.name}`);
+    case 'user':
+      return keyDigest(`user:${caller.userId}`);
+    case 'seek-token':
+      return keyDigest(`token:${caller.accessToken}`);
+    case 'anonymous':
+      return keyDigest('anonymous');
+  }
+};
+
 /**
  * Automatic persisted queries shared by every replica: a bounded in-memory LRU in front of
- * Redis. Redis holds at most 2 x maxEntries documents of at most maxDocumentChars each: a
- * window counter in Redis (rate-limiter-flexible, as the rate limits) admits maxEntries registrations per TTL window, and each
- * document expires one TTL after it was written, so only the current and the previous
- * window's documents can be alive. Redis slow or down: every call is bounded by the shared
+ * Redis. Window counters in Redis (rate-limiter-flexible, as the rate limits) admit at most
+ * maxEntries registrations per TTL window in all and apqCallerBudget(maxEntries) per caller
+ * (one caller cannot use up everyone's budget), and each document expires one TTL after it was
+ * written. While Redis answers, Redis so holds at most 2 x maxEntries documents (the current and
+ * the previous window's) of at most maxDocumentChars each. A count decided in a replica's
+ * memory (Redis failing) admits nothing: a registration is written only on Redis's own count. Redis slow or down: every call is bounded by the shared
  * store and misses, and the memory tier serves what this replica has seen.
  */
 export const createApqStore = (options: ApqStoreOptions) => {
@@ -47,6 +75,19 @@ export const createApqStore = (options: ApqStoreOptions) => {
     sizeCalculation: (document) => document.length + 64,
   });
   const keyOf = (hash: string) => `${options.keyPrefix}:apq:${hash}`;
+  const windowSeconds = Math.max(1, Math.ceil(options.ttlMs / 1_000));
+  const total = options.limiters.create({
+    name: 'apq-admissions',
+    pointsPerWindow: Math.max(1, options.maxEntries),
+    unboundedKeys: false,
+    windowSeconds,
+  });
+  const perCaller = options.limiters.create({
+    name: 'apq-admissions-caller',
+    pointsPerWindow: Math.max(1, apqCallerBudget(options.maxEntries)),
+    unboundedKeys: true,
+    windowSeconds,
+  });
   const shared = store.state !== 'disabled';
 
   const fromRedis = async (hash: string): Promise<string | undefined> => {
@@ -57,9 +98,16 @@ export const createApqStore = (options: ApqStoreOptions) => {
     return entry.value;
   };
 
-  const admitToRedis = async (hash: string, document: string) => {
-    const admission = await options.admissions.consume('registrations');
-    if (!admission.allowed) {
+  const admitted = async (caller: Caller) => {
+    // The caller's own budget first: a caller past it uses none of everyone's.
+    const own = await perCaller.consume(callerKeyOf(caller));
+    if (!own.allowed || own.fallback) return false;
+    const all = await total.consume('registrations');
+    return all.allowed && !all.fallback;
+  };
+
+  const admitToRedis = async (hash: string, document: string, caller: Caller) => {
+    if (!(await admitted(caller))) {
       metrics.persistedDocuments.inc({ event: 'apq_register', result: 'memory_only' });
       return;
     }
@@ -81,14 +129,14 @@ export const createApqStore = (options: ApqStoreOptions) => {
      * Keeps a document that validated, for a caller SEEK (or the gateway) accepted. Redis is
      * written in the background: the answer never waits for it.
      */
-    register(hash: string, document: string): void {
+    register(hash: string, document: string, caller: Caller): void {
       memory.set(hash, document);
       if (!shared || options.maxEntries === 0 || document.length > options.maxDocumentChars) {
         metrics.persistedDocuments.inc({ event: 'apq_register', result: 'memory_only' });
         return;
       }
       // Bounded store calls resolve as misses on failure; nothing here rejects.
-      void admitToRedis(hash, document);
+      void admitToRedis(hash, document, caller);
     },
   };
 };

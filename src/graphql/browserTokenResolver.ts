@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { SCOPE_PATTERN } from '../config';
 import { ErrorCode, GatewayError } from '../errors';
 import type { BrowserToken, BrowserTokenService } from '../tokens/browserTokens';
-import type { RateLimiter } from '../tokens/rateLimiter';
+import type { RateLimiter } from '../protection/rateLimiter';
 import type { GatewayContext } from './context';
 import { scopeOfDocuments, type TrustedDocumentLookup } from '../documents/documentScopes';
 

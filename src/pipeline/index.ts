@@ -144,22 +144,43 @@ export const createPipeline = (options: PipelineOptions) => {
   };
 
   /**
-   * Stage 4: who is calling (a token claiming our issuer is verified once, without deciding its
-   * kind again), then caller protection: the rate limits and the refused browser tokens.
+   * Stage 4: who is calling, with caller protection as early as each kind allows. A service
+   * key (decided sync) counts against its own limit, with no await while its window is known.
+   * Every other request counts against its client address before anything costs: a malformed
+   * header and a token claiming our issuer that fails verification are counted too. Then the
+   * user JWT is verified (once, without deciding its kind again), then a browser token's own
+   * limit and the refused browser tokens.
    */
   const resolveCaller = async (state: RequestState): Promise<Caller> => {
     const { trace } = state;
+    const { callers, protection } = options;
     const authorization = singleHeader(state.req.headers, 'authorization');
-    const decided = options.callers.resolveSync(authorization);
+    let decided: ReturnType<CallerResolver['resolveSync']>;
+    try {
+      decided = callers.resolveSync(authorization);
+    } catch (error) {
+      const counting = protection.address(state);
+      if (counting) await counting;
+      throw error;
+    }
+    if (!('verify' in decided) && decided.kind === 'service') {
+      state.caller = decided;
+      const counting = protection.service(decided.name);
+      if (counting) await counting;
+      return decided;
+    }
+    // Known already, but a user's: logged as its kind when the address limit refuses it.
+    if (!('verify' in decided)) state.caller = decided;
+    const counting = protection.address(state);
+    if (counting) await counting;
     const caller =
       'verify' in decided
         ? await (trace
-            ? trace.stage('resolve caller', () => options.callers.verifyUser(decided.verify))
-            : options.callers.verifyUser(decided.verify))
+            ? trace.stage('resolve caller', () => callers.verifyUser(decided.verify))
+            : callers.verifyUser(decided.verify))
         : decided;
     state.caller = caller;
-    // A promise only when the decision waits on a count (never for a service).
-    const protecting = options.protection.check(state);
+    const protecting = protection.caller(state, caller);
     if (protecting) await protecting;
     return caller;
   };

@@ -77,7 +77,7 @@ export const createPersistedQueries = (options: PersistedQueriesOptions) => {
     return {
       query,
       source: 'apq',
-      ...(when ? { register: { when, run: () => apq.register(hash, query) } } : {}),
+      ...(when ? { register: { when, run: () => apq.register(hash, query, caller) } } : {}),
     };
   };
 

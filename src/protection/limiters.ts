@@ -16,6 +16,8 @@ export interface LimitDecision {
   remaining: number;
   /** When the window ends, in ms from now. */
   resetMs: number;
+  /** True when Redis was configured but this replica's memory decided (Redis failed or skipped). */
+  fallback: boolean;
 }
 
 export interface Limiter {
@@ -55,15 +57,30 @@ class BucketedMemoryLimiter extends RateLimiterMemory {
   constructor(
     options: { points: number; duration: number; keyPrefix: string },
     private readonly bucketed: boolean,
-    private readonly onUse: () => void,
+    /** Told of each use; given, the limiter is insurance and marks what it decides. */
+    private readonly onFallback?: () => void,
   ) {
     super(options);
   }
   override consume(key: string | number, points?: number, options?: Record<string, unknown>) {
-    this.onUse();
-    return super.consume(this.bucketed ? bucketOf(String(key)) : key, points, options);
+    const counted = super.consume(this.bucketed ? bucketOf(String(key)) : key, points, options);
+    if (!this.onFallback) return counted;
+    this.onFallback();
+    return counted.then(
+      (result) => {
+        decidedByInsurance.add(result);
+        return result;
+      },
+      (error: unknown) => {
+        if (error instanceof RateLimiterRes) decidedByInsurance.add(error);
+        throw error;
+      },
+    );
   }
 }
+
+/** The results the insurance limiter gave (the wrapper passes them on as they are). */
+const decidedByInsurance = new WeakSet<RateLimiterRes>();
 
 const bucketOf = (key: string) => {
   const bytes = Buffer.from(key.slice(0, 6), 'base64url');
@@ -76,6 +93,7 @@ const decisionOf = (result: RateLimiterRes, allowed: boolean, points: number): L
   retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(result.msBeforeNext / 1_000)),
   remaining: Math.max(0, Math.min(points, result.remainingPoints)),
   resetMs: Math.max(0, result.msBeforeNext),
+  fallback: decidedByInsurance.has(result),
 });
 
 /** Runs one consume; a refusal is a decision, anything else (both stores failing) lets the call through. */
@@ -89,7 +107,7 @@ const consumeWith = async (
   } catch (error) {
     if (error instanceof RateLimiterRes) return decisionOf(error, false, points);
     // Memory does not fail; should it, a limiter fault must not refuse every caller.
-    return { allowed: true, retryAfterSeconds: 0, remaining: points, resetMs: 0 };
+    return { allowed: true, retryAfterSeconds: 0, remaining: points, resetMs: 0, fallback: true };
   }
 };
 
@@ -99,7 +117,6 @@ export const createMemoryLimiters = (options: { windowSeconds: number }): Limite
     const memory = new BucketedMemoryLimiter(
       { points: pointsPerWindow, duration: windowSeconds, keyPrefix: name },
       unboundedKeys,
-      () => undefined,
     );
     return { consume: (key) => consumeWith(memory, key, pointsPerWindow) };
   },
@@ -111,7 +128,9 @@ export const createMemoryLimiters = (options: { windowSeconds: number }): Limite
  * (RLWrapperTimeouts). While Redis is not ready, fails or is slow, the insurance limiter (this
  * replica's memory) decides, and Redis is skipped for a second: only the sharing changes.
  * A key over its limit is then refused from memory until its window ends, so a flood from one
- * address stops costing Redis calls.
+ * address stops costing Redis calls. Memory counts only the calls it decided (it is not seeded
+ * from Redis's count): in a window in which Redis failed, a key may get its limit from Redis and
+ * its limit again from each replica's memory, at most.
  */
 export const createRedisLimiters = (options: {
   client: AnyRedisClient;

@@ -1,15 +1,13 @@
-import { createHash } from 'node:crypto';
-
 import type { Clock } from '../clock';
+import { keyDigest } from './keyDigest';
 
 /** How many refused browser tokens one replica remembers; the oldest go first. */
 const MAX_ENTRIES = 10_000;
-/** Remembered at most this long (or until the token's own `exp`, when that comes first). */
+/**
+ * Remembered at most this long (or until the token's own `exp`, when that comes first; a token
+ * already past its `exp` can never become valid, so it is remembered this long).
+ */
 const MAX_REMEMBER_MS = 5 * 60_000;
-
-/** A token as this memory holds it: 16 bytes of its SHA-256, never the token. */
-export const tokenDigest = (token: string) =>
-  createHash('sha256').update(token).digest('base64url').slice(0, 22);
 
 /** The `exp` of a JWT-shaped token, unverified (SEEK already judged it), in ms. */
 const expiryOf = (token: string): number | undefined => {
@@ -28,7 +26,8 @@ const expiryOf = (token: string): number | undefined => {
 /**
  * Browser tokens SEEK answered UNAUTHENTICATED as a whole, so the same token is refused again
  * without a call to SEEK: until its `exp` or five minutes, whichever comes first (a token SEEK
- * refused for a passing reason is tried again after that). Bounded in entries (10,000) and
+ * refused for a passing reason is tried again after that); a token already expired, for five
+ * minutes. Bounded in entries (10,000) and
  * bytes (a 22-character digest each): about 1 MB at most.
  */
 export const createRefusedTokens = (options: { clock: Clock }) => {
@@ -36,14 +35,17 @@ export const createRefusedTokens = (options: { clock: Clock }) => {
   return {
     remember(token: string) {
       const now = options.clock.now();
-      const expiry = Math.min(expiryOf(token) ?? Infinity, now + MAX_REMEMBER_MS);
-      if (expiry <= now) return;
-      const key = tokenDigest(token);
+      const exp = expiryOf(token);
+      const expiry =
+        exp !== undefined && exp > now
+          ? Math.min(exp, now + MAX_REMEMBER_MS)
+          : now + MAX_REMEMBER_MS;
+      const key = keyDigest(token);
       until.delete(key);
       if (until.size >= MAX_ENTRIES) until.delete(until.keys().next().value as string);
       until.set(key, expiry);
     },
-    /** True while `digest` (tokenDigest of a token) is remembered as refused. */
+    /** True while `digest` (keyDigest of a token) is remembered as refused. */
     isRefused(digest: string): boolean {
       if (until.size === 0) return false;
       const expiry = until.get(digest);

@@ -1,5 +1,5 @@
-import type { LimiterFactory } from '../protection/limiters';
-import { tokenDigest } from '../protection/refusedTokens';
+import { keyDigest } from './keyDigest';
+import type { LimiterFactory } from './limiters';
 
 export interface RateDecision {
   allowed: boolean;
@@ -28,7 +28,7 @@ export const createRateLimiter = (options: {
   });
   return {
     async allow(subject) {
-      const decision = await limiter.consume(tokenDigest(subject));
+      const decision = await limiter.consume(keyDigest(subject));
       return { allowed: decision.allowed, retryAfterSeconds: decision.retryAfterSeconds };
     },
   };
