@@ -174,6 +174,9 @@ describe('a service downloads a candidate’s files with its key', () => {
     expect(answer.status).toBe(200);
     expect(simulator.count('attachment')).toBe(2);
     expect(simulator.count('auth')).toBe(1);
+    // The partner-token exchange has an x-request-id of its own too.
+    const exchange = simulator.requests.find((r) => r.route === 'auth');
+    expect(exchange?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     // Each call to SEEK has its own x-request-id, both logged, in the order sent.
     const ids = simulator.requests
       .filter((r) => r.route === 'attachment')
@@ -258,6 +261,11 @@ describe('a service downloads a candidate’s files with its key', () => {
 describe('who may download', () => {
   it('a browser token with the download scope downloads with its own token', async () => {
     const token = await browserToken(DOWNLOAD_SCOPE);
+    // Its exchange went to SEEK with an x-request-id of its own.
+    const exchanges = simulator.requests.filter((r) => r.route === 'browserToken');
+    expect(exchanges.map((r) => r.headers['x-request-id'])).toEqual([
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+    ]);
     simulator.clearRequests();
     const answer = await get(attachmentsPath(resumeUrl), { authorization: `Bearer ${token}` });
     expect(answer.status).toBe(200);
