@@ -27,6 +27,7 @@ import { createRequestRecorder } from './observability/requestLog';
 import { startTracing, type Tracing } from './observability/tracing';
 import { createPipeline } from './pipeline';
 import { createAttachmentStage } from './pipeline/attachments';
+import { createDownloadGate } from './pipeline/downloadGate';
 import { createGatewayDocuments } from './pipeline/gatewayDocuments';
 import { createPersistedQueries } from './pipeline/persistedQueries';
 import { createApqStore } from './documents/apqStore';
@@ -371,6 +372,42 @@ const buildTrustedDocuments = (
 };
 
 /** HTTP: Apollo Server (execution, Sandbox), the one pipeline, probes and the entry. */
+/**
+ * GET /attachments' stage: downloads go through a pool of their own to SEEK (at most
+ * ATTACHMENT_MAX_CONCURRENCY connections), never the one operations use, and the gate bounds
+ * how many run at once, so held-open downloads cannot starve GraphQL calls.
+ */
+const buildAttachments = (
+  shared: Shared,
+  tokens: Tokens,
+  onBrowserTokenRefused: (accessToken: string) => void,
+) => {
+  const { config } = shared;
+  const { attachments } = config;
+  const http = createHttpClient({
+    connectionsPerOrigin: attachments.maxConcurrency,
+    proxy: config.network.proxy,
+    tracing: shared.tracing,
+  });
+  shared.closers.push(() => http.close());
+  return createAttachmentStage({
+    fetcher: createAttachmentFetcher({
+      http,
+      userAgent: config.userAgent,
+      timeoutMs: config.seek.timeoutMs,
+      idleTimeoutMs: attachments.idleTimeoutMs,
+      partnerTokens: tokens.partnerTokens,
+      metrics: shared.metrics,
+    }),
+    // The one origin attachments come from: SEEK's (the simulator's in the embedded default).
+    seekOrigin: new URL(config.seek.apiUrl).origin,
+    maxBytes: attachments.maxBytes,
+    timeoutMs: attachments.timeoutMs,
+    gate: createDownloadGate(attachments),
+    onBrowserTokenRefused,
+  });
+};
+
 const buildHttp = async (
   shared: Shared,
   tokens: Tokens,
@@ -459,20 +496,7 @@ const buildHttp = async (
     protection,
     forwarder: seek.forwarder,
     execute: createApolloExecution(apollo, seek.forwarder),
-    attachments: createAttachmentStage({
-      fetcher: createAttachmentFetcher({
-        http: shared.http,
-        userAgent: config.userAgent,
-        timeoutMs: config.seek.timeoutMs,
-        idleTimeoutMs: config.attachments.idleTimeoutMs,
-        partnerTokens: tokens.partnerTokens,
-        metrics,
-      }),
-      // The one origin attachments come from: SEEK's (the simulator's in the embedded default).
-      seekOrigin: new URL(config.seek.apiUrl).origin,
-      maxBytes: config.attachments.maxBytes,
-      onBrowserTokenRefused,
-    }),
+    attachments: buildAttachments(shared, tokens, onBrowserTokenRefused),
     onBrowserTokenRefused,
     body: { maxBytes: config.http.maxBodyBytes, timeoutMs: config.http.bodyTimeoutMs },
     record: createRequestRecorder({ logger, metrics, traceIdOf: shared.tracing?.activeTraceId }),

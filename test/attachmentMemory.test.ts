@@ -46,7 +46,11 @@ const agent = new Agent({ keepAlive: true, maxSockets: DOWNLOADS });
 
 beforeAll(async () => {
   simulator = await startSimulator({ clientId: uniqueClientId('attachment-memory') });
-  gw = await startGateway(simulator, { LOG_LEVEL: 'info' });
+  // One service runs all the downloads: its own bound must let them all in at once.
+  gw = await startGateway(simulator, {
+    LOG_LEVEL: 'info',
+    ATTACHMENT_MAX_CONCURRENCY_PER_CALLER: String(DOWNLOADS),
+  });
   served = await serveGateway(gw);
 });
 afterAll(async () => {

@@ -10,6 +10,7 @@ import {
   attachmentsPath,
   download,
   generatedSha256,
+  openPaused,
   startStandIn,
   type Download,
 } from './support/downloads';
@@ -122,7 +123,13 @@ describe('a service downloads a candidate’s files with its key', () => {
     expect(answer.body?.toString('latin1').startsWith('%PDF-')).toBe(true);
     expect(answer.headers['content-type']).toBe('application/pdf');
     expect(answer.headers['content-length']).toBe(String(direct.bytes));
-    expect(answer.headers['content-disposition']).toBe(direct.headers['content-disposition']);
+    // SEEK's file name, written afresh, always as an attachment, in a sandbox.
+    expect(direct.headers['content-disposition']).toMatch(
+      /^attachment; filename\*=UTF-8''.+\.pdf$/,
+    );
+    expect(answer.headers['content-disposition']).toMatch(/^attachment; filename="[^"/\\]+\.pdf"$/);
+    expect(answer.headers['content-security-policy']).toBe('sandbox');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
     expect(answer.headers['cache-control']).toBe('no-store');
     expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     // SEEK's other headers stay behind.
@@ -135,7 +142,10 @@ describe('a service downloads a candidate’s files with its key', () => {
     expect(calls).toHaveLength(1);
     const partner = await gw.gateway.partnerTokens.get();
     expect(calls[0]?.headers.authorization).toBe(`Bearer ${partner.accessToken}`);
-    expect(calls[0]?.headers['x-request-id']).toBe(answer.headers['x-request-id']);
+    // A fresh x-request-id of its own, logged beside ours.
+    const seekRequestId = calls[0]?.headers['x-request-id'];
+    expect(seekRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seekRequestId).not.toBe(answer.headers['x-request-id']);
     expect(everythingSeekSaw(simulator)).not.toContain(SERVICE_KEY);
 
     expect(lineOf(answer)).toMatchObject({
@@ -146,6 +156,7 @@ describe('a service downloads a candidate’s files with its key', () => {
       outcome: 'ok',
       bytes: direct.bytes,
       download: 'ok',
+      seekRequestIds: [seekRequestId],
     });
   });
 
@@ -163,8 +174,59 @@ describe('a service downloads a candidate’s files with its key', () => {
     expect(answer.status).toBe(200);
     expect(simulator.count('attachment')).toBe(2);
     expect(simulator.count('auth')).toBe(1);
+    // The partner-token exchange has an x-request-id of its own too.
+    const exchange = simulator.requests.find((r) => r.route === 'auth');
+    expect(exchange?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // Each call to SEEK has its own x-request-id, both logged, in the order sent.
+    const ids = simulator.requests
+      .filter((r) => r.route === 'attachment')
+      .map((r) => r.headers['x-request-id']);
+    expect(new Set(ids).size).toBe(2);
+    expect(lineOf(answer)?.seekRequestIds).toEqual(ids);
     const after = await gw.gateway.partnerTokens.get();
     expect(after.accessToken).not.toBe(before.accessToken);
+  });
+
+  it('an HTML file SEEK marks inline still goes out as an attachment, sandboxed, not sniffed', async () => {
+    simulator.fault('attachment', {
+      kind: 'status',
+      status: 200,
+      body: '<script>alert(document.cookie)</script>',
+      headers: {
+        'content-type': 'text/html',
+        'content-disposition': 'inline; filename="cv.html"',
+      },
+    });
+    const answer = await get(attachmentsPath(resumeUrl));
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/html');
+    expect(answer.headers['content-disposition']).toBe('attachment; filename="cv.html"');
+    expect(answer.headers['content-security-policy']).toBe('sandbox');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it("SEEK's file name is parsed, never passed as raw header text", async () => {
+    const cases: [string, string][] = [
+      ['attachment; filename="../../etc/passwd"', 'attachment; filename="passwd"'],
+      ['inline; filename="a\\"b.pdf"; x=1', 'attachment; filename="ab.pdf"'],
+      [
+        'attachment; filename="r.pdf"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.pdf',
+        'attachment; filename="r_sum_.pdf"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.pdf',
+      ],
+      ['inline', 'attachment'],
+      ['attachment; filename="%0d%0aSet-Cookie: x"', 'attachment; filename="0d0aSet-Cookie: x"'],
+    ];
+    for (const [sent, expected] of cases) {
+      simulator.clearFaults();
+      simulator.fault('attachment', {
+        kind: 'status',
+        status: 200,
+        body: 'x',
+        headers: { 'content-type': 'application/pdf', 'content-disposition': sent },
+      });
+      const answer = await get(attachmentsPath(resumeUrl));
+      expect({ sent, got: answer.headers['content-disposition'] }).toEqual({ sent, got: expected });
+    }
   });
 
   it('passes on SEEK 404 as ATTACHMENT_NOT_FOUND', async () => {
@@ -199,6 +261,11 @@ describe('a service downloads a candidate’s files with its key', () => {
 describe('who may download', () => {
   it('a browser token with the download scope downloads with its own token', async () => {
     const token = await browserToken(DOWNLOAD_SCOPE);
+    // Its exchange went to SEEK with an x-request-id of its own.
+    const exchanges = simulator.requests.filter((r) => r.route === 'browserToken');
+    expect(exchanges.map((r) => r.headers['x-request-id'])).toEqual([
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+    ]);
     simulator.clearRequests();
     const answer = await get(attachmentsPath(resumeUrl), { authorization: `Bearer ${token}` });
     expect(answer.status).toBe(200);
@@ -388,6 +455,131 @@ describe('bounded: size and time', () => {
     const answer = await get(attachmentsPath(resumeUrl));
     expect(answer.status).toBe(502);
     expect(errorOf(answer).errors[0]?.extensions.code).toBe('SEEK_UNAVAILABLE');
+  });
+});
+
+/** Resolves once `check` holds, looking again on each turn of a short timer. */
+const until = async (check: () => boolean) => {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+/** A gateway of its own, for limits the shared one must not have. */
+const ownGateway = async (env: Record<string, string>) => {
+  const own = await startGateway(simulator, env);
+  const ownServed = await serveGateway(own);
+  return {
+    gw: own,
+    origin: new URL(ownServed.url).origin,
+    lines: () =>
+      own.logs.lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'attachment request'),
+    close: async () => {
+      await ownServed.close();
+      await own.stop();
+    },
+  };
+};
+
+describe('bounded: downloads at once', () => {
+  let busy: Awaited<ReturnType<typeof ownGateway>>;
+  beforeAll(async () => {
+    busy = await ownGateway({
+      ATTACHMENT_MAX_BYTES: String(64 * 1_048_576),
+      ATTACHMENT_MAX_CONCURRENCY: '3',
+      ATTACHMENT_MAX_CONCURRENCY_PER_CALLER: '2',
+    });
+  });
+  afterAll(() => busy.close());
+
+  it('held-open downloads up to the bound leave GraphQL answering; the next is 503 GATEWAY_BUSY at once', async () => {
+    // Files too large to fit in the sockets' buffers: a paused caller holds its download open.
+    const big = () => simulator.addAttachment({ sizeBytes: 32 * 1_048_576 });
+    const tokenOf = async (userId: string) => {
+      const answer = await askBrowserToken(busy.gw, `Bearer ${SERVICE_KEY}`, {
+        hirerId: FAKE_LTD,
+        scope: DOWNLOAD_SCOPE,
+        userId,
+      });
+      return (answer.body as { data: { browserToken: { accessToken: string } } }).data.browserToken
+        .accessToken;
+    };
+    const [first, second] = [await tokenOf('user-1'), await tokenOf('user-2')];
+    expect(first).not.toBe(second);
+    simulator.clearRequests();
+
+    const held = [
+      await openPaused(busy.origin, attachmentsPath(big()), asService),
+      await openPaused(busy.origin, attachmentsPath(big()), asService),
+    ];
+    // The service has its two: a third is refused, while another caller still gets in.
+    const perCaller = await download(busy.origin, attachmentsPath(big()), {
+      headers: asService,
+      keep: true,
+    });
+    held.push(
+      await openPaused(busy.origin, attachmentsPath(big()), { authorization: `Bearer ${first}` }),
+    );
+    // Three in all: anyone else is refused too.
+    const global = await download(busy.origin, attachmentsPath(big()), {
+      headers: { authorization: `Bearer ${second}` },
+      keep: true,
+    });
+    expect(held.map((h) => h.status)).toEqual([200, 200, 200]);
+    for (const refused of [perCaller, global]) {
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(errorOf(refused).errors[0]?.extensions.code).toBe('GATEWAY_BUSY');
+    }
+    expect(simulator.count('attachment')).toBe(3);
+
+    // GraphQL calls to SEEK still go through: downloads have a pool of their own.
+    const version = await request(busy.gw.gateway.app)
+      .post('/graphql')
+      .set(asService)
+      .send({ query: '{ version }' });
+    expect(version.status).toBe(200);
+    expect((version.body as { data?: { version?: unknown } }).data?.version).toBeDefined();
+
+    // The callers hang up: their slots come back, and the next download passes.
+    for (const h of held) h.close();
+    await Promise.all(held.map((h) => h.ended));
+    await until(
+      () => busy.lines().filter((line) => line.download === 'client_closed').length === 3,
+    );
+    const after = await download(busy.origin, attachmentsPath(resumeUrl), { headers: asService });
+    expect(after.status).toBe(200);
+    expect(after.failed).toBe(false);
+    expect(busy.lines().map((line) => line.status)).toEqual([503, 503, 200, 200, 200, 200]);
+  });
+});
+
+describe('bounded: the whole download', () => {
+  let slow: Awaited<ReturnType<typeof ownGateway>>;
+  beforeAll(async () => {
+    slow = await ownGateway({
+      ATTACHMENT_TIMEOUT_MS: '500',
+      ATTACHMENT_IDLE_TIMEOUT_MS: '60000',
+    });
+  });
+  afterAll(() => slow.close());
+
+  it('a download still going at ATTACHMENT_TIMEOUT_MS is cut: a failed transfer, logged', async () => {
+    const url = simulator.addAttachment({ sizeBytes: 512 * 1024 });
+    simulator.fault('attachment', { kind: 'stall', afterBytes: 100_000 });
+    const answer = await download(slow.origin, attachmentsPath(url), { headers: asService });
+    expect(answer.status).toBe(200);
+    expect(answer.failed).toBe(true);
+    expect(answer.bytes).toBeLessThan(512 * 1024);
+    await until(() => slow.lines().length === 1);
+    expect(slow.lines()[0]).toMatchObject({
+      status: 200,
+      outcome: 'error',
+      errorCodes: ['REQUEST_TIMEOUT'],
+      download: 'timeout',
+    });
+    const metric = await slow.gw.gateway.metrics.attachmentDownloads.get();
+    expect(metric.values.find((value) => value.labels.outcome === 'timeout')?.value).toBe(1);
   });
 });
 

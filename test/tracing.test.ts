@@ -274,6 +274,55 @@ describe('tracing to an OTLP receiver', () => {
     for (const secret of [jwt, accessToken, JWT_SECRET]) expect(exported).not.toContain(secret);
   });
 
+  it('traces a download: a server span named for its endpoint, the SEEK call a client span whose traceparent SEEK got', async () => {
+    const url = simulator.addAttachment({ sizeBytes: 1_024 });
+    simulator.clearRequests();
+    const traceId = 'aaf92f3577b34da6a3ce929d0e0e4736';
+    const answer = await fetch(`${base}/attachments?url=${encodeURIComponent(url)}`, {
+      headers: {
+        authorization: `Bearer ${SERVICE_KEY}`,
+        traceparent: `00-${traceId}-${CALLER_SPAN_ID}-01`,
+        'x-request-id': 'download-1',
+      },
+    });
+    expect(answer.status).toBe(200);
+    expect((await answer.arrayBuffer()).byteLength).toBe(1_024);
+
+    await receiver.waitFor(
+      (spans) => spans.some((span) => span.traceId === traceId && span.name === 'SEEK attachment'),
+      'the download span',
+    );
+    const trace = receiver.spans.filter((span) => span.traceId === traceId);
+    const servers = trace.filter((span) => span.kind === SPAN_KIND.SERVER);
+    expect(servers).toHaveLength(1);
+    const [server] = servers as [ReceivedSpan];
+    expect(server.name).toBe('GET /attachments');
+    expect(server.attributes).toMatchObject({
+      'http.route': '/attachments',
+      'http.response.status_code': 200,
+      'gateway.route': 'attachment',
+    });
+    const downloads = trace.filter((span) => span.name === 'SEEK attachment');
+    expect(downloads).toHaveLength(1);
+    const [seekCall] = downloads as [ReceivedSpan];
+    expect(seekCall.kind).toBe(SPAN_KIND.CLIENT);
+    expect(seekCall.parentSpanId).toBe(server.spanId);
+
+    // SEEK got that span's traceparent and an X-Request-Id of its own, logged as seekRequestIds.
+    const [call] = simulator.requests.filter((entry) => entry.route === 'attachment');
+    expect(TRACEPARENT.exec(String(call?.headers.traceparent))?.slice(1, 3)).toEqual([
+      traceId,
+      seekCall.spanId,
+    ]);
+    const seekRequestId = String(call?.headers['x-request-id']);
+    expect(seekRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    const line = await logLineOf(gateway.entry, 'download-1');
+    expect(line).toMatchObject({ msg: 'attachment request', seekRequestIds: [seekRequestId] });
+    const partnerToken = String(call?.headers.authorization).replace(/^Bearer /, '');
+    const exported = receiver.bodies.join('\n');
+    for (const secret of [SERVICE_KEY, partnerToken]) expect(exported).not.toContain(secret);
+  });
+
   it('counts every answer with errors by code and caller kind, and SEEK calls by type and outcome', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(

@@ -13,7 +13,7 @@ export const createMetrics = () => {
   });
   const upstreamSeconds = new Histogram({
     name: 'gateway_upstream_duration_seconds',
-    help: 'Calls to SEEK by target (graphql, browser_token, auth) and HTTP status (or error kind)',
+    help: 'Calls to SEEK by target (graphql, browser_token, auth, attachment) and HTTP status (or error kind)',
     labelNames: ['target', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],

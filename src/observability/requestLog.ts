@@ -99,6 +99,7 @@ export const createRequestRecorder = (options: {
         {
           requestId: record.requestId,
           clientRequestId: record.clientRequestId,
+          seekRequestIds: record.seekRequestIds,
           method: record.method,
           caller: record.callerKind,
           serviceName: record.serviceName,

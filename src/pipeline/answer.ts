@@ -15,6 +15,7 @@ import {
 import type { ExecutionOutcome } from './index';
 import { BodyRefusal } from './body';
 import { ByteLimit, ByteLimitExceeded } from './byteLimit';
+import { contentDispositionOf } from './contentDisposition';
 import { CONTENT_TYPE_OF } from './negotiate';
 import type { AnswerStreamOutcome, DownloadOutcome, RequestState } from './state';
 
@@ -236,13 +237,16 @@ const DOWNLOAD_ERROR_CODES: Readonly<Record<DownloadOutcome, string | undefined>
   ok: undefined,
   too_large: ErrorCode.AttachmentTooLarge,
   idle_timeout: ErrorCode.SeekTimeout,
+  // ATTACHMENT_TIMEOUT_MS ran out, whoever was slow (SEEK or the caller).
+  timeout: ErrorCode.RequestTimeout,
   failed: ErrorCode.SeekUnavailable,
   // The caller went away: nothing the gateway or SEEK did wrong.
   client_closed: undefined,
 };
 
-const downloadOutcomeOf = (error: unknown): DownloadOutcome => {
+const downloadOutcomeOf = (error: unknown, deadline: AbortSignal): DownloadOutcome => {
   if (error instanceof ByteLimitExceeded) return 'too_large';
+  if (deadline.aborted) return 'timeout';
   const code = (error as { code?: unknown }).code;
   if (code === 'UND_ERR_BODY_TIMEOUT') return 'idle_timeout';
   // Our response closed before the file ended: the caller hung up.
@@ -251,16 +255,18 @@ const downloadOutcomeOf = (error: unknown): DownloadOutcome => {
 };
 
 /**
- * A file from SEEK, streamed as it arrives (never held whole): its Content-Type, Content-Length
- * and Content-Disposition and no other header of SEEK's, at most `maxBytes`. A declared length
- * over the limit is refused before anything is sent (ATTACHMENT_TOO_LARGE, by the error
- * writer); a body that passes the limit, stalls or breaks once under way is cut: the
- * connection is dropped, so the caller sees a failed transfer, not a complete-looking file.
+ * A file from SEEK, streamed as it arrives (never held whole): its Content-Type and
+ * Content-Length and no other header of SEEK's, at most `maxBytes`, always as an attachment
+ * (SEEK's file name kept, parsed and written afresh: ./contentDisposition.ts) in a sandbox. A
+ * declared length over the limit is refused before anything is sent (ATTACHMENT_TOO_LARGE, by
+ * the error writer); a body that passes the limit, stalls, breaks or is still going when
+ * `deadline` fires (ATTACHMENT_TIMEOUT_MS) is cut: the connection is dropped, so the caller
+ * sees a failed transfer, not a complete-looking file.
  */
 export const writeAttachment = async (
   state: RequestState,
   file: AttachmentFile,
-  maxBytes: number,
+  { maxBytes, deadline }: { maxBytes: number; deadline: AbortSignal },
 ): Promise<void> => {
   state.upstreamStatus = file.upstreamStatus;
   if (file.contentLength !== undefined && file.contentLength > maxBytes) {
@@ -277,8 +283,10 @@ export const writeAttachment = async (
   state.download = { bytes: 0, outcome: 'ok' };
   const headers: Record<string, string> = {
     'content-type': file.contentType ?? 'application/octet-stream',
-    // Never shown in place by a browser, whatever the file claims to be.
-    'content-disposition': file.contentDisposition ?? 'attachment',
+    // Never rendered by a browser, whatever SEEK's header or the file's type say: saved as a
+    // file, not sniffed, and if opened in place anyway, sandboxed (no script, no origin).
+    'content-disposition': contentDispositionOf(file.contentDisposition),
+    'content-security-policy': 'sandbox',
     'x-content-type-options': 'nosniff',
     'x-request-id': requestIdHeader(state),
     'cache-control': NO_STORE,
@@ -286,12 +294,12 @@ export const writeAttachment = async (
   if (file.contentLength !== undefined) headers['content-length'] = String(file.contentLength);
   try {
     res.writeHead(200, headers);
-    await pipeline(file.body, limit, res);
+    await pipeline(file.body, limit, res, { signal: deadline });
   } catch (error) {
     // pipeline() has destroyed SEEK's body and our response: the connection is gone.
     file.body.destroy();
     res.destroy();
-    state.download.outcome = downloadOutcomeOf(error);
+    state.download.outcome = downloadOutcomeOf(error, deadline);
     const code = DOWNLOAD_ERROR_CODES[state.download.outcome];
     state.errorCodes = code ? [code] : undefined;
   } finally {

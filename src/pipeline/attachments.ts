@@ -2,6 +2,7 @@ import { ErrorCode, GatewayError, isGatewayError } from '../errors';
 import type { AttachmentFetcher } from '../seek/attachments';
 import { writeAttachment } from './answer';
 import { attachmentUrlOf } from './attachmentUrl';
+import { downloadCallerKey, type DownloadGate } from './downloadGate';
 import { seekCallerOf } from './forward';
 import type { RequestState } from './state';
 
@@ -11,6 +12,10 @@ export interface AttachmentStageOptions {
   seekOrigin: string;
   /** ATTACHMENT_MAX_BYTES. */
   maxBytes: number;
+  /** ATTACHMENT_TIMEOUT_MS: the whole download, first call to SEEK to last byte. */
+  timeoutMs: number;
+  /** Downloads in flight, in all and per caller: past either, 503 GATEWAY_BUSY at once. */
+  gate: DownloadGate;
   /** Told of a browser token SEEK refused (401), as for operations. */
   onBrowserTokenRefused?: (accessToken: string) => void;
 }
@@ -33,23 +38,40 @@ export const createAttachmentStage = (options: AttachmentStageOptions) => ({
     return attachmentUrlOf(state.req.url ?? '', options.seekOrigin);
   },
 
-  /** The call to SEEK with the token the caller's kind calls for, and the file streamed on. */
+  /**
+   * The call to SEEK with the token the caller's kind calls for, and the file streamed on:
+   * holding a slot of the gate throughout, and cut when ATTACHMENT_TIMEOUT_MS runs out.
+   */
   async download(state: RequestState, url: string): Promise<void> {
     const caller = seekCallerOf(state);
+    const release = options.gate.enter(
+      downloadCallerKey(state.caller, state.req.socket.remoteAddress),
+    );
     state.route = 'attachment';
-    let file;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
     try {
-      file = await options.fetcher.fetch({ url, caller, requestId: state.requestId });
-    } catch (error) {
-      if (
-        caller.kind === 'seek-token' &&
-        isGatewayError(error) &&
-        error.code === ErrorCode.Unauthenticated
-      )
-        options.onBrowserTokenRefused?.(caller.accessToken);
-      throw error;
+      let file;
+      try {
+        file = await options.fetcher.fetch({
+          url,
+          caller,
+          seekRequestIds: (state.seekRequestIds ??= []),
+        });
+      } catch (error) {
+        if (
+          caller.kind === 'seek-token' &&
+          isGatewayError(error) &&
+          error.code === ErrorCode.Unauthenticated
+        )
+          options.onBrowserTokenRefused?.(caller.accessToken);
+        throw error;
+      }
+      await writeAttachment(state, file, { maxBytes: options.maxBytes, deadline: deadline.signal });
+    } finally {
+      clearTimeout(timer);
+      release();
     }
-    await writeAttachment(state, file, options.maxBytes);
   },
 });
 

@@ -111,7 +111,11 @@ const forwardAndAnswer = async (
 export const createPipeline = (options: PipelineOptions) => {
   const { logger, tracing } = options;
 
-  const beginRequest = (req: IncomingMessage, res: ServerResponse): RequestState => {
+  const beginRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpoint: RequestRecord['endpoint'],
+  ): RequestState => {
     // Always ours, fresh per request: a caller's X-Request-Id is not trusted to be unique, so it
     // is echoed and logged beside ours, never used as ours. The one writer sends the header (and
     // Cache-Control) with the answer's other headers.
@@ -124,7 +128,7 @@ export const createPipeline = (options: PipelineOptions) => {
       requestId,
       clientRequestId,
       seekRequestIds: undefined,
-      trace: tracing ? tracing.startRequest(method, req.headers) : undefined,
+      trace: tracing ? tracing.startRequest(method, req.headers, endpoint) : undefined,
       started: performance.now(),
       method,
       mediaType: 'application/json',
@@ -314,7 +318,7 @@ export const createPipeline = (options: PipelineOptions) => {
   const serve =
     (endpoint: RequestRecord['endpoint'], stages: (state: RequestState) => Promise<void>) =>
     (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      const state = beginRequest(req, res);
+      const state = beginRequest(req, res, endpoint);
       const served = async () => {
         try {
           await stages(state);

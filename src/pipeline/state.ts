@@ -12,7 +12,8 @@ import type { DocumentSource } from './persistedQueries';
 export type Route = 'forward' | 'execute' | 'attachment' | 'refused';
 
 /** How an attachment's body went: whole, cut at the size limit, stalled, or dropped. */
-export type DownloadOutcome = 'ok' | 'too_large' | 'idle_timeout' | 'client_closed' | 'failed';
+export type DownloadOutcome =
+  'ok' | 'too_large' | 'idle_timeout' | 'timeout' | 'client_closed' | 'failed';
 
 /**
  * How a streamed SEEK answer ended, once its status line went out: whole, cut for a defect

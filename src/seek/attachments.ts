@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 import { ErrorCode, GatewayError } from '../errors';
@@ -9,7 +10,11 @@ import {
   upstreamFailureError,
   type HttpClient,
   type StreamedResponse,
+  type UpstreamTarget,
 } from './httpClient';
+
+/** The span's name and the metrics' `target` label of a download. */
+const TARGET: UpstreamTarget = 'attachment';
 
 /** One download, as it goes to SEEK. */
 export interface AttachmentRequest {
@@ -17,7 +22,8 @@ export interface AttachmentRequest {
   url: string;
   /** Only callers SEEK may see (pipeline/forward.ts decides who). */
   caller: ForwardRequest['caller'];
-  requestId: string;
+  /** Each call to SEEK adds its own fresh x-request-id here (the request log's seekRequestIds). */
+  seekRequestIds: string[];
 }
 
 /** SEEK's file, its body still arriving; only these headers of SEEK's cross over. */
@@ -106,9 +112,12 @@ const refusalOf = (status: number, caller: AttachmentRequest['caller']): Gateway
 export const createAttachmentFetcher = (options: AttachmentFetcherOptions) => {
   const { http, metrics, partnerTokens } = options;
 
-  const send = async (url: string, token: string, requestId: string) => {
+  /** One call to SEEK, with an x-request-id of its own (a retry gets another). */
+  const send = async (url: string, token: string, seekRequestIds: string[]) => {
     const started = performance.now();
     let status = 'error';
+    const requestId = randomUUID();
+    seekRequestIds.push(requestId);
     try {
       const response = await http.stream(url, {
         headers: {
@@ -119,6 +128,7 @@ export const createAttachmentFetcher = (options: AttachmentFetcherOptions) => {
         },
         headersTimeoutMs: options.timeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
+        target: TARGET,
       });
       status = String(response.status);
       return response;
@@ -127,7 +137,7 @@ export const createAttachmentFetcher = (options: AttachmentFetcherOptions) => {
       throw error;
     } finally {
       metrics.upstreamSeconds.observe(
-        { target: 'attachment', status },
+        { target: TARGET, status },
         (performance.now() - started) / 1_000,
       );
     }
@@ -138,15 +148,15 @@ export const createAttachmentFetcher = (options: AttachmentFetcherOptions) => {
 
   const call = async (request: AttachmentRequest): Promise<StreamedResponse> => {
     if (request.caller.kind === 'seek-token')
-      return send(request.url, request.caller.accessToken, request.requestId);
+      return send(request.url, request.caller.accessToken, request.seekRequestIds);
     const partner = await partnerTokens.get();
-    const first = await send(request.url, partner.accessToken, request.requestId);
+    const first = await send(request.url, partner.accessToken, request.seekRequestIds);
     if (first.status !== 401) return first;
     // SEEK revoked or expired the token before we expected: one fresh token, one more call.
     discard(first);
     await partnerTokens.invalidate(partner.accessToken);
     const fresh = await partnerTokens.get();
-    return send(request.url, fresh.accessToken, request.requestId);
+    return send(request.url, fresh.accessToken, request.seekRequestIds);
   };
 
   return {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { sleep } from '../clock';
 import { sameCredentials, type CredentialProvider, type SeekCredentials } from '../credentials';
 import { ErrorCode, GatewayError } from '../errors';
@@ -44,7 +46,12 @@ export const createAuthClient = (options: AuthClientOptions) => {
     const used = credentials.current();
     try {
       const response = await http.post(options.authUrl, {
-        headers: { 'content-type': 'application/json', 'user-agent': options.userAgent },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': options.userAgent,
+          // Each exchange has an id of its own: SEEK's support can find the call by it.
+          'x-request-id': randomUUID(),
+        },
         body: JSON.stringify({
           audience: options.audience,
           client_id: used.clientId,

@@ -24,8 +24,8 @@ export const createGatedHttpClient = (http: HttpClient, gate: CallGate): HttpCli
     else release(status);
     return response;
   },
-  // Attachments are long downloads: holding a slot for one would starve operations, so they
-  // are not gated (each is bounded by ATTACHMENT_MAX_BYTES and its time limits instead).
+  // Not used: downloads go through a client (and a pool) of their own, bounded by the download
+  // gate (app.ts buildAttachments, pipeline/downloadGate.ts), never through this one.
   stream: (url, options) => http.stream(url, options),
   close: () => http.close(),
 });

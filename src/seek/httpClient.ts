@@ -37,13 +37,14 @@ export const upstreamFailureError = (failure: UpstreamFailure, timeoutMs: number
     : new GatewayError(ErrorCode.SeekUnavailable, `SEEK could not be reached${what}`);
 
 /** Which of SEEK's endpoints a call is for: names its span (the metrics' `target` label too). */
-export type UpstreamTarget = 'graphql' | 'auth' | 'browser_token' | 'schema';
+export type UpstreamTarget = 'graphql' | 'auth' | 'browser_token' | 'schema' | 'attachment';
 
 const SPAN_NAMES: Record<UpstreamTarget, string> = {
   graphql: 'SEEK graphql',
   auth: 'SEEK partner token',
   browser_token: 'SEEK browser token',
   schema: 'SEEK schema introspection',
+  attachment: 'SEEK attachment',
 };
 
 export interface PostOptions {
@@ -65,6 +66,7 @@ export interface StreamOptions {
   headersTimeoutMs: number;
   /** Longest gap between two parts of the body (undici's bodyTimeout). */
   idleTimeoutMs: number;
+  target: UpstreamTarget;
 }
 
 /** An answer whose body is still arriving: read it, or destroy it to let the connection go. */
@@ -222,6 +224,37 @@ export const createHttpClient = (
         },
       );
     });
+  const stream = async (
+    url: string,
+    { headers, headersTimeoutMs, idleTimeoutMs }: StreamOptions,
+  ): Promise<StreamedResponse> => {
+    // The timer bounds the wait for headers only (connect and TLS included); once they are in,
+    // undici's bodyTimeout bounds each gap in the body, however long the whole file takes.
+    const abort = new EventEmitter();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.emit('abort');
+    }, headersTimeoutMs);
+    try {
+      const response = await request(url, {
+        dispatcher: agent,
+        method: 'GET',
+        headers,
+        signal: abort,
+        headersTimeout: headersTimeoutMs,
+        bodyTimeout: idleTimeoutMs,
+      });
+      // Whoever reads the body sees its errors; one destroyed unread (a refusal, a file over the
+      // limit) must not raise an unhandled 'error' (undici's RequestAbortedError).
+      response.body.on('error', ignoreError);
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      throw failureOf(error, timedOut, headersTimeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const { tracing } = options;
   return {
     // With tracing on, each call is a client span whose traceparent SEEK gets; off, the call as is.
@@ -234,36 +267,18 @@ export const createHttpClient = (
             statusOfResponse,
           )
       : post,
-    async stream(url, { headers, headersTimeoutMs, idleTimeoutMs }) {
-      // The timer bounds the wait for headers only (connect and TLS included); once they are in,
-      // undici's bodyTimeout bounds each gap in the body, however long the whole file takes.
-      const abort = new EventEmitter();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        abort.emit('abort');
-      }, headersTimeoutMs);
-      try {
-        const response = await request(url, {
-          dispatcher: agent,
-          method: 'GET',
-          headers,
-          signal: abort,
-          headersTimeout: headersTimeoutMs,
-          bodyTimeout: idleTimeoutMs,
-        });
-        // Whoever reads the body sees its errors; one destroyed unread (a refusal, a file over the
-        // limit) must not raise an unhandled 'error' (undici's RequestAbortedError).
-        response.body.on('error', ignoreError);
-        return { status: response.statusCode, headers: response.headers, body: response.body };
-      } catch (error) {
-        throw failureOf(error, timedOut, headersTimeoutMs);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    // The span of a download ends with its headers: the body's fate is in the request's log line.
+    stream: tracing
+      ? (url, streamOptions) =>
+          tracing.outbound(
+            { name: SPAN_NAMES[streamOptions.target], method: 'GET', url },
+            streamOptions.headers,
+            () => stream(url, streamOptions),
+            statusOfResponse,
+          )
+      : stream,
     close: () => agent.close(),
   };
 };
 
-const statusOfResponse = (response: UpstreamResponse) => response.status;
+const statusOfResponse = (response: { status: number }) => response.status;

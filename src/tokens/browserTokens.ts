@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
@@ -60,6 +60,8 @@ export const createBrowserTokenService = (options: BrowserTokenServiceOptions) =
           authorization: `Bearer ${partnerToken}`,
           'content-type': 'application/json',
           'user-agent': options.userAgent,
+          // Each exchange has an id of its own: SEEK's support can find the call by it.
+          'x-request-id': randomUUID(),
         },
         body: JSON.stringify(request),
         timeoutMs: options.timeoutMs,

@@ -78,6 +78,38 @@ export const download = (
     req.end();
   });
 
+/**
+ * A GET whose answer is not read: resolves with the status and headers once they are in, the
+ * body left paused (the gateway's download held open by backpressure). `ended` resolves when
+ * the connection closes, with whether the transfer was cut; `close()` hangs up.
+ */
+export const openPaused = (origin: string, path: string, headers: Record<string, string>) =>
+  new Promise<{
+    status: number;
+    headers: IncomingHttpHeaders;
+    ended: Promise<{ failed: boolean }>;
+    close: () => void;
+  }>((resolve, reject) => {
+    const { hostname, port } = new URL(origin);
+    const req = httpRequest({ host: hostname, port, path, headers, agent: false }, (res) => {
+      res.pause();
+      const ended = new Promise<{ failed: boolean }>((settle) => {
+        res.on('aborted', () => settle({ failed: true }));
+        res.on('error', () => settle({ failed: true }));
+        res.on('close', () => settle({ failed: !res.complete }));
+        res.socket.on('close', () => settle({ failed: !res.complete }));
+      });
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        ended,
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
 /** sha256 of a generated attachment of `size` bytes (the simulator's addAttachment pattern). */
 export const generatedSha256 = (size: number) => {
   const hash = createHash('sha256');

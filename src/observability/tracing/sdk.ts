@@ -230,14 +230,19 @@ export const createSdkTracing = (options: SdkTracingOptions): Tracing => {
     span.end();
   };
 
-  const startRequest = (method: string, headers: IncomingHttpHeaders): RequestTrace => {
+  const startRequest = (
+    method: string,
+    headers: IncomingHttpHeaders,
+    endpoint: RequestRecord['endpoint'],
+  ): RequestTrace => {
+    const route = `/${endpoint}`;
     // The caller's traceparent (and tracestate), when valid: this request continues its trace.
     const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
     const span = tracer.startSpan(
-      `${method} /graphql`,
+      `${method} ${route}`,
       {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': method, 'http.route': '/graphql' },
+        attributes: { 'http.request.method': method, 'http.route': route },
       },
       parent,
     );

@@ -9,7 +9,7 @@ export type SpanAttributes = Record<string, string | number | boolean | string[]
 export type PipelineStage =
   'read operation' | 'resolve caller' | 'validate document' | 'forward to SEEK' | 'execute';
 
-/** The span of one /graphql request: stages are its children, outbound calls theirs. */
+/** The span of one request (/graphql or /attachments): stages are its children, outbound calls theirs. */
 export interface RequestTrace {
   /** Runs `fn` with this request's span as the active one (outbound spans become its children). */
   run<T>(fn: () => Promise<T>): Promise<T>;
@@ -36,8 +36,15 @@ export interface ClientSpanOptions {
  * call site checks `if (tracing)` once and pays nothing otherwise.
  */
 export interface Tracing {
-  /** The server span of a request, continuing the caller's `traceparent` when it sent one. */
-  startRequest(method: string, headers: IncomingHttpHeaders): RequestTrace;
+  /**
+   * The server span of a request to `endpoint` (named `GET /attachments`, `POST /graphql`…),
+   * continuing the caller's `traceparent` when it sent one.
+   */
+  startRequest(
+    method: string,
+    headers: IncomingHttpHeaders,
+    endpoint: RequestRecord['endpoint'],
+  ): RequestTrace;
   /**
    * Runs an outbound HTTP call in a client span, child of the active span, and adds that
    * span's `traceparent` to `headers` first. `statusOf` reads the HTTP status of the result.
