@@ -32,7 +32,7 @@ import process from 'node:process';
 import { build } from 'esbuild';
 
 // What holds the embedded default, relative to dist/: the dev bundle, and tsc's compiled copies of
-// the simulator and dev sources (dist/scripts/dev-token.js and dist/scripts/example.js import
+// the simulator and dev sources (dist/scripts/dev-token.js, example.js and protection-sizing.js import
 // src/dev, and dist/scripts/lib/embeddedSeekSchema.js the simulator, so they go with them).
 const DEV_OUTPUTS = [
   'dev.js',
@@ -45,6 +45,8 @@ const DEV_OUTPUTS = [
   'scripts/lib/embeddedSeekSchema.js.map',
   'scripts/example.js',
   'scripts/example.js.map',
+  'scripts/protection-sizing.js',
+  'scripts/protection-sizing.js.map',
 ];
 // A name only the simulator's code carries (keepNames keeps it in minified output).
 const SIMULATOR_MARKER = 'startSeekSimulator';
