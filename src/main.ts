@@ -234,6 +234,8 @@ const main = async () => {
     },
     `gateway listening on http://localhost:${port}/graphql`,
   );
+  // Lines are written in batches; start-up's go out now, for whoever is watching the start.
+  logger.flush();
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

@@ -88,7 +88,13 @@ describe('configuration defaults', () => {
         bodyTimeoutMs: 10_000,
         shutdownTimeoutMs: 10_000,
       },
-      attachments: { maxBytes: 52_428_800, idleTimeoutMs: 10_000 },
+      attachments: {
+        maxBytes: 52_428_800,
+        idleTimeoutMs: 10_000,
+        timeoutMs: 120_000,
+        maxConcurrency: 32,
+        maxPerCaller: 4,
+      },
       graphql: {
         introspection: true,
         ide: 'sandbox',

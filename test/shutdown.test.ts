@@ -228,6 +228,8 @@ describe('graceful shutdown of the real process', () => {
     const port = await freePort();
     const gateway = spawnGateway(await freePort(), { ...seekEnv(1_000), METRICS_PORT: '0' });
     await waitForReady(gateway);
+    // Log lines are written in batches: the start-up line may follow /ready by a moment.
+    await waitFor(() => /"metricsPort":(\d+)/.test(gateway.stdout()));
     const metricsPort = Number(/"metricsPort":(\d+)/.exec(gateway.stdout())?.[1]);
     expect(metricsPort).toBeGreaterThan(0);
     const second = spawnGateway(port, { ...seekEnv(1_000), METRICS_PORT: String(metricsPort) });
