@@ -215,8 +215,15 @@ describe('the example frontend in Chromium', () => {
 
     expect(simulator.count('browserToken')).toBe(1);
     expect(simulator.count('auth')).toBe(0);
-    // The two queries, refused, then again with the new token.
-    expect(graphqlCalls(simulator)).toHaveLength(4);
+    // The two queries with the expired token: SEEK refuses the first; the second reaches SEEK
+    // too only if it left before that refusal came back, since the gateway then answers a token
+    // SEEK refused itself. Then both again, with the new token.
+    const calls = graphqlCalls(simulator);
+    const renewed = calls[calls.length - 1]?.headers.authorization;
+    const withOldToken = calls.filter((call) => call.headers.authorization !== renewed);
+    expect(withOldToken.length).toBeGreaterThanOrEqual(1);
+    expect(withOldToken.length).toBeLessThanOrEqual(2);
+    expect(calls.filter((call) => call.headers.authorization === renewed)).toHaveLength(2);
     const operations = operationsSince(from);
     expect(operations.filter((name) => name === 'RenewBrowserToken')).toHaveLength(1);
     expect(operations.filter((name) => name === 'BrowserToken')).toHaveLength(0);
