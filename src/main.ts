@@ -234,8 +234,6 @@ const main = async () => {
     },
     `gateway listening on http://localhost:${port}/graphql`,
   );
-  // Lines are written in batches; start-up's go out now, for whoever is watching the start.
-  logger.flush();
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {
@@ -288,6 +286,9 @@ const main = async () => {
   });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Lines are written in batches; start-up's go out now, for whoever is watching the start, and
+  // only now: whoever acts on "listening" (a SIGTERM) finds the handlers in place.
+  logger.flush();
 };
 
 main().catch((error: unknown) => {
