@@ -91,46 +91,8 @@ export const createRequestRecorder = (options: {
     const counted = codes.length === 1 ? codes : new Set(codes);
     for (const code of counted) metrics.requestsRefused.inc({ code: countedCode(code), caller });
   };
-  return (record: RequestRecord) => {
-    if (record.endpoint === 'attachments') {
-      metrics.attachmentDownloads.inc({ outcome: attachmentOutcome(record) });
-      if (record.download) metrics.attachmentBytes.inc(record.download.bytes);
-      logger.info(
-        {
-          requestId: record.requestId,
-          clientRequestId: record.clientRequestId,
-          seekRequestIds: record.seekRequestIds,
-          method: record.method,
-          caller: record.callerKind,
-          serviceName: record.serviceName,
-          outcome: record.outcome,
-          status: record.httpStatus,
-          upstreamStatus: record.upstreamStatus,
-          durationMs: Math.round(record.durationMs * 100) / 100,
-          route: record.route,
-          errorCodes: record.errorCodes,
-          bytes: record.download?.bytes,
-          download: record.download?.outcome,
-        },
-        'attachment request',
-      );
-      return;
-    }
-    metrics.requestSeconds.observe(
-      {
-        operation_type: record.operationType ?? 'unknown',
-        caller: record.callerKind,
-        outcome: record.outcome,
-      },
-      record.durationMs / 1_000,
-    );
-    if (record.errorCodes) countRefused(record.errorCodes, record.callerKind);
-    // Only callers not held to the manifest get this far with another document: the count
-    // per caller kind says whether PERSISTED_DOCUMENTS_REQUIRED would refuse anyone.
-    if (record.document === 'text' || record.document === 'apq')
-      metrics.freeFormDocuments.inc({ caller: record.callerKind, document: record.document });
-    if (record.serviceName !== undefined)
-      metrics.serviceRequests.inc({ service: record.serviceName, outcome: record.outcome });
+  /** The one request line, for both endpoints: fields an endpoint does not have are left out. */
+  const writeLine = (record: RequestRecord) =>
     logger.info(
       {
         requestId: record.requestId,
@@ -150,9 +112,34 @@ export const createRequestRecorder = (options: {
         document: record.document,
         streamedBytes: record.answerStream?.bytes,
         stream: record.answerStream?.outcome,
+        bytes: record.download?.bytes,
+        download: record.download?.outcome,
       },
-      'graphql request',
+      record.endpoint === 'attachments' ? 'attachment request' : 'graphql request',
     );
+  return (record: RequestRecord) => {
+    if (record.endpoint === 'attachments') {
+      metrics.attachmentDownloads.inc({ outcome: attachmentOutcome(record) });
+      if (record.download) metrics.attachmentBytes.inc(record.download.bytes);
+      writeLine(record);
+      return;
+    }
+    metrics.requestSeconds.observe(
+      {
+        operation_type: record.operationType ?? 'unknown',
+        caller: record.callerKind,
+        outcome: record.outcome,
+      },
+      record.durationMs / 1_000,
+    );
+    if (record.errorCodes) countRefused(record.errorCodes, record.callerKind);
+    // Only callers not held to the manifest get this far with another document: the count
+    // per caller kind says whether PERSISTED_DOCUMENTS_REQUIRED would refuse anyone.
+    if (record.document === 'text' || record.document === 'apq')
+      metrics.freeFormDocuments.inc({ caller: record.callerKind, document: record.document });
+    if (record.serviceName !== undefined)
+      metrics.serviceRequests.inc({ service: record.serviceName, outcome: record.outcome });
+    writeLine(record);
   };
 };
 
