@@ -149,6 +149,57 @@ describe('JsonStreamCheck', () => {
     expect(compared).toBe(3_200);
   });
 
+  // Long strings are searched in bulk (src/seek/plainRun.ts: WebAssembly, 16 bytes a step, a
+  // 256 KiB window): a byte that ends the run must be found wherever it sits in it.
+  it('finds a quote, a backslash or a control byte anywhere in a long string, cut anywhere', () => {
+    const lengths = [15, 16, 17, 31, 32, 33, 47, 100, 1_000];
+    const specials: [string, string][] = [
+      ['\\n', 'valid'], // an escape
+      ['\\u00e9', 'valid'],
+      ['\n', 'invalid'], // a raw control character
+      ['\u0000', 'invalid'],
+      ['\u001f', 'invalid'],
+      ['"', 'invalid'], // a quote ends the string early: `x"x…` follows
+      ['\\q', 'invalid'], // a bad escape
+    ];
+    let compared = 0;
+    for (const length of lengths) {
+      for (let at = 0; at < length; at += at < 40 ? 1 : 37) {
+        for (const [special, expected] of specials) {
+          const inner = `${'x'.repeat(at)}${special}${'y'.repeat(length - at)}`;
+          const bytes = Buffer.from(`{"data":{"a":"${inner}","b":1}}`);
+          expect(reference(bytes)).toBe(expected === 'valid');
+          for (const cut of [0, 11, 14 + at, 15 + at, 30 + at, bytes.length - 3]) {
+            // An odd offset into a larger buffer, as the pool's chunks are.
+            const padded = Buffer.concat([Buffer.from('..'), bytes]).subarray(2);
+            expect([inner, cut, verdict(padded, [Math.min(cut, bytes.length)])]).toEqual([
+              inner,
+              cut,
+              expected === 'valid',
+            ]);
+            compared += 1;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1_000);
+  });
+
+  it('finds a control byte on either side of the bulk search window (256 KiB)', () => {
+    const WINDOW = 256 * 1024;
+    for (const at of [WINDOW - 40, WINDOW - 17, WINDOW - 1, WINDOW, WINDOW + 1, 2 * WINDOW + 5]) {
+      const body = Buffer.from(`{"data":{"a":"${'x'.repeat(3 * WINDOW)}"}}`);
+      expect(verdict(body)).toBe(true);
+      expect(verdict(body, [WINDOW / 2, WINDOW + 3])).toBe(true);
+      const broken = Buffer.from(body);
+      broken[14 + at] = 0x01;
+      expect(verdict(broken)).toBe(false);
+      expect(verdict(broken, [WINDOW / 2, WINDOW + 3])).toBe(false);
+      broken[14 + at] = 0x22; // a quote: the string ends there, `xxx…` after it is not JSON
+      expect(verdict(broken)).toBe(false);
+    }
+  });
+
   it(`refuses nesting deeper than ${MAX_DEPTH}, accepts ${MAX_DEPTH}`, () => {
     const nested = (levels: number) =>
       Buffer.from(`{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`);
