@@ -56,7 +56,7 @@ const BROWSER_TOKEN_MUTATION =
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-interface CallerPath {
+export interface CallerPath {
   name: string;
   body: string;
   expectData: unknown;
@@ -66,7 +66,7 @@ interface CallerPath {
   prime?: string;
 }
 
-const callerPaths = async (): Promise<CallerPath[]> => {
+export const callerPaths = async (): Promise<CallerPath[]> => {
   const users = await Promise.all(Array.from({ length: USERS }, (_, index) => userJwt(index)));
   const apqHash = sha256(VERSION_QUERY.query);
   const persisted = { persistedQuery: { version: 1, sha256Hash: apqHash } };
@@ -130,6 +130,34 @@ const callerPaths = async (): Promise<CallerPath[]> => {
   ];
 };
 
+/** The manifest the "trusted document by id" path names its document from (a temp file). */
+export const writeCallersManifest = (): { file: string; remove: () => void } => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-manifest-'));
+  const file = path.join(dir, 'persisted-documents.json');
+  writeFileSync(file, JSON.stringify({ [sha256(VERSION_QUERY.query)]: VERSION_QUERY.query }));
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+};
+
+/** The configuration every caller path needs, on top of the bench's: user JWTs, the manifest. */
+export const callersGatewayEnv = (manifestFile: string): Record<string, string> => ({
+  AUTH_JWT_ISSUER: JWT_ISSUER,
+  AUTH_JWT_AUDIENCE: JWT_AUDIENCE,
+  AUTH_JWT_SECRET: JWT_SECRET,
+  BROWSER_TOKEN_RATE_PER_MINUTE: '100000',
+  // Caller protection's limits are limits, not costs: off (0) so every row measures its path.
+  RATE_LIMIT_BROWSER_PER_MINUTE: '0',
+  RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+  PERSISTED_DOCUMENTS_FILE: manifestFile,
+});
+
+/** Sends each path's priming request once (an APQ registration). */
+export const primeCallerPaths = async (gatewayUrl: string, paths: readonly CallerPath[]) => {
+  for (const caller of paths) {
+    if (!caller.prime) continue;
+    await fetch(gatewayUrl, { method: 'POST', headers: caller.headers, body: caller.prime });
+  }
+};
+
 export async function runCallersCase(ctx: CallersContext): Promise<CallersResult | undefined> {
   if (!gatewayBuilt()) {
     warnLoudly('callers case: dist/gateway.js missing (npm run build), skipped');
@@ -137,12 +165,7 @@ export async function runCallersCase(ctx: CallersContext): Promise<CallersResult
   }
   const servers: ChildServer[] = [];
   // The manifest the "trusted document by id" row names its document from.
-  const manifestDir = mkdtempSync(path.join(tmpdir(), 'bench-manifest-'));
-  const manifestFile = path.join(manifestDir, 'persisted-documents.json');
-  writeFileSync(
-    manifestFile,
-    JSON.stringify({ [sha256(VERSION_QUERY.query)]: VERSION_QUERY.query }),
-  );
+  const manifest = writeCallersManifest();
   try {
     const hop = await startBenchServer(
       'raw hop',
@@ -157,24 +180,12 @@ export async function runCallersCase(ctx: CallersContext): Promise<CallersResult
       schemaFile: ctx.benchSchemaFile,
       pin: ctx.pin,
       clientId: 'bench-callers',
-      env: {
-        AUTH_JWT_ISSUER: JWT_ISSUER,
-        AUTH_JWT_AUDIENCE: JWT_AUDIENCE,
-        AUTH_JWT_SECRET: JWT_SECRET,
-        BROWSER_TOKEN_RATE_PER_MINUTE: '100000',
-        // Caller protection's limits are limits, not costs: off (0) so every row measures its path.
-        RATE_LIMIT_BROWSER_PER_MINUTE: '0',
-        RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
-        PERSISTED_DOCUMENTS_FILE: manifestFile,
-      },
+      env: callersGatewayEnv(manifest.file),
     });
     servers.push(gateway);
     const gatewayUrl = `${gateway.url}${GATEWAY_GRAPHQL_PATH}`;
     const paths = await callerPaths();
-    for (const caller of paths) {
-      if (!caller.prime) continue;
-      await fetch(gatewayUrl, { method: 'POST', headers: caller.headers, body: caller.prime });
-    }
+    await primeCallerPaths(gatewayUrl, paths);
     const runs: { target: Target; path: CallerPath }[] = [
       {
         target: {
@@ -218,7 +229,7 @@ export async function runCallersCase(ctx: CallersContext): Promise<CallersResult
     return { rows, markdown: formatCallers(rows, connections, ctx.config) };
   } finally {
     for (const server of servers.reverse()) await server.stop();
-    rmSync(manifestDir, { recursive: true, force: true });
+    manifest.remove();
   }
 }
 

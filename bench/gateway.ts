@@ -71,6 +71,8 @@ export interface GatewayOptions {
   entry?: string;
   /** More configuration, on top of the bench's (user JWTs for the callers case). */
   env?: Record<string, string>;
+  /** Node flags after `npm start`'s (`--cpu-prof` for the profile). */
+  extraNodeFlags?: string[];
 }
 
 export interface GatewayProcess extends ChildServer {
@@ -121,7 +123,13 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayProc
   const stderrFile = path.join(scratchDir(), `gateway-${gatewayCount}.stderr.log`);
   const devNull = openSync('/dev/null', 'w');
   const stderrFd = openSync(stderrFile, 'w');
-  const argv = [...serverPinPrefix(options.pin), process.execPath, ...GATEWAY_NODE_FLAGS, entry];
+  const argv = [
+    ...serverPinPrefix(options.pin),
+    process.execPath,
+    ...GATEWAY_NODE_FLAGS,
+    ...(options.extraNodeFlags ?? []),
+    entry,
+  ];
   const started = performance.now();
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: REPO_ROOT,

@@ -1,152 +1,303 @@
 /**
- * CPU profile of the gateway's hot path: a service-key query through a warm gateway (Redis,
- * passthrough lane) at 10 connections, recorded with `node --cpu-prof`, summarised by self time.
+ * `npm run bench:profile`: a CPU profile of each caller's hot path. For each path a fresh gateway
+ * (the built bundle, `npm start`'s flags plus `--cpu-prof`) serves a warm-up, then the measured
+ * window at 10 connections; its profile is read back and summarised per request: the self time of
+ * each source file (mapped through the bundle's source map: our modules by path, dependencies by
+ * package, Node's own `node:` modules, the garbage collector) and the busiest functions.
  *
- *   npm run bench:profile            (PROFILE_DURATION_S=8 by default)
+ *   env: PROFILE_PATHS (all; comma-separated keys below), PROFILE_DURATION_S (6),
+ *        PROFILE_CONNECTIONS (10), PROFILE_TOP (12 rows per table)
+ *
+ * The figures are a profile's: sampled (~1 ms), with the profiler's own overhead in them. Use them
+ * for where the time goes; `npm run bench` measures what a request costs.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
 
-import autocannon from 'autocannon';
-
-import { BENCH_HEADERS, GATEWAY_API_KEY } from './config';
-import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, freePort } from './gateway';
-import { BENCH_SDL, VERSION_QUERY, requestBody } from './queries';
-import { createUpstream } from './upstream';
-import { BENCH_REDIS_URL } from './redis-stats';
+import {
+  callerPaths,
+  callersGatewayEnv,
+  primeCallerPaths,
+  writeCallersManifest,
+  type CallerPath,
+} from './case-callers';
+import { scratchDir, startBenchServer } from './child';
+import { BENCH_HEADERS } from './config';
+import { GATEWAY_GRAPHQL_PATH, startGateway } from './gateway';
+import { fire, sanityCheck, warnLoudly, warnings, type Target } from './load';
+import { setUpBenchProcess } from './lifecycle';
+import {
+  BENCH_SDL,
+  fixtureFile,
+  padQuery,
+  requestBody,
+  SELF_QUERY,
+  VERSION_QUERY,
+} from './queries';
+import { fmt, markdownTable } from './table';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** µs, V8's clock. */
+  startTime: number;
+  endTime: number;
   samples: number[];
   timeDeltas: number[];
 }
 
-const durationS = Number(process.env.PROFILE_DURATION_S ?? 8);
+/** The profiled paths, by the key PROFILE_PATHS names them with. */
+const PATH_KEYS: Record<string, string> = {
+  service: 'service query (fast lane)',
+  self: 'browser token: self',
+  browserToken: 'user: browserToken (cached)',
+  apq: 'service: APQ by hash',
+  document: 'service: trusted document by id',
+  mixed: 'service: browserToken (Apollo)',
+  large: 'service: 1 MB answer (streamed)',
+};
 
-const waitReady = async (url: string) => {
-  for (let attempt = 0; attempt < 300; attempt += 1) {
+const LARGE = padQuery('1mb');
+
+const profilePaths = async (): Promise<CallerPath[]> => [
+  ...(await callerPaths()),
+  {
+    name: PATH_KEYS.large as string,
+    body: requestBody(LARGE),
+    expectData: LARGE.data,
+    headers: BENCH_HEADERS,
+  },
+];
+
+const envInt = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be an integer ≥ 1`);
+  return value;
+};
+
+/** Where a profiled frame's code comes from: a source file of ours, a package, Node, V8. */
+class FrameOrigins {
+  private readonly maps = new Map<string, SourceMap | undefined>();
+
+  of(frame: ProfileNode['callFrame']): string {
+    const { url, functionName } = frame;
+    if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+    if (url.startsWith('node:')) return url;
+    const map = this.mapOf(url);
+    const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
+    const source = entry && 'originalSource' in entry ? entry.originalSource : url;
+    return originName(source);
+  }
+
+  private mapOf(url: string): SourceMap | undefined {
+    if (this.maps.has(url)) return this.maps.get(url);
+    let map: SourceMap | undefined;
     try {
-      if ((await fetch(`${url}/ready`)).status === 200) return;
+      const file = url.replace(/^file:\/\//, '');
+      map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload);
     } catch {
-      // not listening yet
+      map = undefined;
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    this.maps.set(url, map);
+    return map;
   }
-  throw new Error('gateway never became ready');
+}
+
+/** `…/node_modules/@apollo/server/dist/x.js` → `@apollo/server`; `…/src/pipeline/body.ts` → `src/pipeline/body.ts`. */
+const originName = (source: string): string => {
+  const modules = source.lastIndexOf('node_modules/');
+  if (modules >= 0) {
+    const [scope, name] = source.slice(modules + 'node_modules/'.length).split('/');
+    return scope?.startsWith('@') ? `${scope}/${name ?? ''}` : (scope ?? source);
+  }
+  const ours = /(?:^|\/)((?:src|scripts)\/.*)$/.exec(source);
+  return ours?.[1] ?? source.replace(/^file:\/\//, '');
 };
 
-const summarise = (profile: CpuProfile) => {
-  const byNode = new Map<number, ProfileNode>(profile.nodes.map((node) => [node.id, node]));
-  const selfTime = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((nodeId, index) => {
+interface PathProfile {
+  name: string;
+  requests: number;
+  reqPerSec: number;
+  /** Sampled CPU per request, in µs (idle excluded). */
+  busyUsPerReq: number;
+  byOrigin: [string, number][];
+  byFunction: [string, number][];
+}
+
+/**
+ * The measured window's part of a recording: its last `windowMs` before the `tailMs` the gateway
+ * took from the window's end to its exit (the recording ends at the exit).
+ */
+const summarise = (
+  name: string,
+  profile: CpuProfile,
+  window: { requests: number; seconds: number; tailMs: number },
+) => {
+  const { requests } = window;
+  const to = profile.endTime - window.tailMs * 1000;
+  const from = to - window.seconds * 1_000_000;
+  let at = profile.startTime;
+  const origins = new FrameOrigins();
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const byOrigin = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, index) => {
+    const frame = nodes.get(id)?.callFrame;
     const delta = profile.timeDeltas[index] ?? 0;
-    const frame = byNode.get(nodeId)?.callFrame;
-    if (!frame) return;
-    const file = frame.url
-      .replace(/^.*node_modules\//, '')
-      .replace(/^file:\/\/.*\/(dist|src)\//, '$1/');
-    const key = `${frame.functionName || '(anonymous)'}  ${file || '(native)'}:${frame.lineNumber + 1}`;
-    selfTime.set(key, (selfTime.get(key) ?? 0) + delta);
-    total += delta;
+    at += delta;
+    if (at < from || at > to) return;
+    if (!frame || frame.functionName === '(idle)') return;
+    const origin = origins.of(frame);
+    busy += delta;
+    byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + delta);
+    const fn = `${frame.functionName || '(anonymous)'} (${origin})`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + delta);
   });
-  const idle = [...selfTime.entries()]
-    .filter(([key]) => key.startsWith('(idle)'))
-    .reduce((sum, [, value]) => sum + value, 0);
-  const busy = total - idle;
-  const rows = [...selfTime.entries()]
-    .filter(([key]) => !key.startsWith('(idle)'))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 30)
-    .map(([key, value]) => `| ${((value / busy) * 100).toFixed(1).padStart(5)}% | \`${key}\` |`);
-  return { busyMs: busy / 1_000, rows };
+  const perRequest = (entries: Map<string, number>) =>
+    [...entries.entries()]
+      .map(([key, us]): [string, number] => [key, us / requests])
+      .sort((a, b) => b[1] - a[1]);
+  return {
+    name,
+    requests,
+    reqPerSec: requests / window.seconds,
+    busyUsPerReq: busy / requests,
+    byOrigin: perRequest(byOrigin),
+    byFunction: perRequest(byFunction),
+  } satisfies PathProfile;
 };
 
-const main = async () => {
-  const upstream = createUpstream({});
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  const scratch = mkdtempSync(path.join(tmpdir(), 'gateway-profile-'));
-  const schemaFile = path.join(scratch, 'schema.graphql');
-  writeFileSync(schemaFile, BENCH_SDL);
-  const port = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    [...GATEWAY_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${scratch}`, GATEWAY_ENTRY],
-    {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        SEEK_API_URL: `${upstreamUrl}/graphql`,
-        SEEK_AUTH_URL: `${upstreamUrl}/oauth/token`,
-        SEEK_BROWSER_TOKEN_URL: `${upstreamUrl}/auth/token`,
-        SEEK_CLIENT_ID: `profile-${Date.now()}`,
-        SEEK_CLIENT_SECRET: 'profile-secret',
-        GATEWAY_API_KEYS: GATEWAY_API_KEY,
-        REDIS_URL: BENCH_REDIS_URL,
-        // Production with Redis requires it (a fixed one: bench runs compare like with like).
-        TOKEN_ENCRYPTION_KEY: 'be'.repeat(32),
-        SEEK_SCHEMA_FILE: schemaFile,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+const profileTable = (rows: [string, number][], total: number, top: number, what: string) =>
+  markdownTable(
+    [what, 'µs/req', 'share'],
+    rows
+      .slice(0, top)
+      .map(([key, us]) => [`\`${key}\``, fmt(us, 1), `${fmt((us / total) * 100, 1)}%`]),
   );
+
+const profileOne = async (
+  caller: CallerPath,
+  upstreamUrl: string,
+  schemaFile: string,
+  pin: boolean,
+  connections: number,
+  durationS: number,
+): Promise<PathProfile> => {
+  const manifest = writeCallersManifest();
+  const profileDir = scratchDir();
+  const prefix = `profile-${Date.now()}`;
+  const gateway = await startGateway({
+    label: `gateway (${caller.name})`,
+    upstreamUrl,
+    schemaFile,
+    pin,
+    clientId: 'bench-profile',
+    env: callersGatewayEnv(manifest.file),
+    extraNodeFlags: [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+      `--cpu-prof-name=${prefix}.cpuprofile`,
+    ],
+  });
   try {
-    await waitReady(gatewayUrl);
-    const run = (duration: number) =>
-      autocannon({
-        url: `${gatewayUrl}/graphql`,
-        method: 'POST',
-        connections: 10,
-        duration,
-        headers: BENCH_HEADERS,
-        body: requestBody(VERSION_QUERY),
-      });
-    await run(2);
-    const result = await run(durationS);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    const file = readdirSync(scratch).find((name) => name.endsWith('.cpuprofile'));
-    if (!file) throw new Error('no .cpuprofile written');
-    const { busyMs, rows } = summarise(
-      JSON.parse(readFileSync(path.join(scratch, file), 'utf8')) as CpuProfile,
-    );
-    const requests = result.requests.total;
-    process.stdout.write(
-      [
-        `# Gateway hot path: CPU profile (${durationS + 2} s recorded, ${requests} requests measured, ${result.requests.average} req/s, non-2xx ${result.non2xx})`,
-        '',
-        `Busy CPU over the whole recording ${busyMs.toFixed(0)} ms. Top functions by self time:`,
-        '',
-        '| self | function  file:line |',
-        '| ---: | --- |',
-        ...rows,
-        '',
-        `Profile: ${path.join(scratch, file)} (open in Chrome DevTools > Performance)`,
-        '',
-      ].join('\n'),
-    );
+    const target: Target = {
+      name: caller.name,
+      url: `${gateway.url}${GATEWAY_GRAPHQL_PATH}`,
+      pid: gateway.pid,
+      headers: caller.headers,
+      authorizations: caller.authorizations,
+    };
+    await primeCallerPaths(target.url, [caller]);
+    await sanityCheck(target, caller.body, caller.expectData);
+    await fire(target, caller.body, connections, 2);
+    const { result } = await fire(target, caller.body, connections, durationS);
+    const windowEnd = performance.now();
+    if (result.non2xx > 0 || result.errors > 0)
+      warnLoudly(`${caller.name}: ${result.non2xx} non-2xx, ${result.errors} errors (must be 0)`);
+    await gateway.stop();
+    const tailMs = performance.now() - windowEnd;
+    const file = readdirSync(profileDir).find((name) => name === `${prefix}.cpuprofile`);
+    if (!file) throw new Error(`${caller.name}: the gateway wrote no profile`);
+    const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
+    return summarise(caller.name, profile, {
+      requests: result.requests.total,
+      seconds: result.duration,
+      tailMs,
+    });
   } finally {
-    child.kill('SIGKILL');
-    upstream.close();
-    upstream.closeAllConnections();
+    await gateway.stop();
+    manifest.remove();
   }
 };
 
-void main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack}\n`);
-  process.exit(1);
-});
+async function main() {
+  const { pin } = setUpBenchProcess(900);
+  const keys = (process.env.PROFILE_PATHS ?? Object.keys(PATH_KEYS).join(','))
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  for (const key of keys)
+    if (!PATH_KEYS[key])
+      throw new Error(
+        `PROFILE_PATHS: unknown path "${key}" (known: ${Object.keys(PATH_KEYS).join(', ')})`,
+      );
+  const durationS = envInt('PROFILE_DURATION_S', 6);
+  const connections = envInt('PROFILE_CONNECTIONS', 10);
+  const top = envInt('PROFILE_TOP', 12);
+
+  const dir = scratchDir();
+  const schemaFile = path.join(dir, 'bench-schema.graphql');
+  writeFileSync(schemaFile, BENCH_SDL);
+  const fixtures = path.join(dir, 'fixtures.json');
+  writeFileSync(fixtures, JSON.stringify(fixtureFile([VERSION_QUERY, SELF_QUERY])));
+  const upstream = await startBenchServer(
+    'upstream',
+    'upstream',
+    { UPSTREAM_FIXTURES: fixtures },
+    pin,
+  );
+  const paths = await profilePaths();
+  const sections: string[] = [];
+  try {
+    for (const key of keys) {
+      const caller = paths.find((candidate) => candidate.name === PATH_KEYS[key]);
+      if (!caller) throw new Error(`no bench path named ${PATH_KEYS[key]}`);
+      console.error(`profiling: ${caller.name}`);
+      const profile = await profileOne(
+        caller,
+        upstream.url,
+        schemaFile,
+        pin,
+        connections,
+        durationS,
+      );
+      const section = [
+        `### ${profile.name} (\`PROFILE_PATHS=${key}\`)`,
+        '',
+        `${fmt(profile.reqPerSec)} req/s at ${connections} connections; sampled CPU ${fmt(profile.busyUsPerReq)} µs per request (the measured window only).`,
+        '',
+        profileTable(profile.byOrigin, profile.busyUsPerReq, top, 'where (self time)'),
+        '',
+        profileTable(profile.byFunction, profile.busyUsPerReq, top, 'function (self time)'),
+      ].join('\n');
+      console.log(`${section}\n`);
+      sections.push(section);
+    }
+  } finally {
+    await upstream.stop();
+  }
+  if (warnings.length) console.log(`Warnings:\n${warnings.map((w) => `- ${w}`).join('\n')}`);
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
