@@ -197,7 +197,7 @@ const main = async () => {
   const logger = createLogger({
     level: config.logLevel,
     traceIdOf: tracing?.activeTraceId,
-    onDropped: () => metrics.logLinesDropped.inc(),
+    onDropped: (lines) => metrics.logLinesDropped.inc(lines),
   });
   let running: Running;
   try {

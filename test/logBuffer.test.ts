@@ -9,7 +9,7 @@ import path from 'node:path';
 const CHILD = `
 const { createLogger, LOG_BUFFER_MAX_BYTES } = require(${JSON.stringify(path.resolve(__dirname, '../src/observability/logger.ts'))});
 let dropped = 0;
-const logger = createLogger({ level: 'info', onDropped: () => { dropped += 1; } });
+const logger = createLogger({ level: 'info', onDropped: (lines) => { dropped += lines; } });
 const line = 'x'.repeat(1000);
 const before = process.memoryUsage().rss;
 let written = 0;

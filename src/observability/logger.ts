@@ -1,5 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
+import { LineBatch } from './lineBatch';
+
 /**
  * Paths that may hold a credential anywhere in a log object. pino removes them before the
  * line is serialised, so no code path can print a token by accident.
@@ -43,8 +45,8 @@ export const createLogger = (options: {
   destination?: DestinationStream;
   /** With tracing on: the active trace id, for every line (no mixin at all without it). */
   traceIdOf?: () => string | undefined;
-  /** Told of each line dropped because stdout stopped draining. */
-  onDropped?: () => void;
+  /** Told how many lines were dropped because stdout stopped draining. */
+  onDropped?: (lines: number) => void;
 }): Logger =>
   pino(
     {
@@ -67,21 +69,18 @@ export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 /**
  * Asynchronous, batched writes to stdout: a synchronous write per request line was the largest
  * single cost of the hot path, and one asynchronous write per line still cost ~10% of it (each
- * is a trip through libuv's thread pool). Lines are written once 8 KiB are waiting, or within
- * 250 ms; pino flushes what is left when the process exits. What waits is bounded: a stdout that
- * stops draining cannot grow the process past LOG_BUFFER_MAX_BYTES.
+ * is a trip through libuv's thread pool). Lines are gathered (LineBatch) and written once 8 KiB
+ * are waiting, or within 250 ms; what is left is flushed at shutdown and when the process exits.
+ * What waits is bounded: a stdout that stops draining cannot grow the process past
+ * LOG_BUFFER_MAX_BYTES (sonic-boom's bound; the batches past it are dropped and counted).
  */
-const stdoutDestination = (onDropped: (() => void) | undefined) => {
-  const destination = pino.destination({
-    dest: 1,
-    sync: false,
-    minLength: LOG_BATCH_BYTES,
-    maxLength: LOG_BUFFER_MAX_BYTES,
-    periodicFlush: LOG_FLUSH_MS,
-  });
-  if (onDropped) destination.on('drop', onDropped);
-  return destination;
-};
+const stdoutDestination = (onDropped: ((lines: number) => void) | undefined) =>
+  new LineBatch(
+    pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_MAX_BYTES }),
+    LOG_BATCH_BYTES,
+    LOG_FLUSH_MS,
+    onDropped,
+  );
 
 /** Turns an unknown thrown value into a loggable object without its message leaking secrets. */
 export const describeError = (error: unknown): Record<string, unknown> => {
