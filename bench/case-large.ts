@@ -9,7 +9,14 @@ import { GATEWAY_GRAPHQL_PATH, gatewayBuilt, startGateway, type GatewayProcess }
 import { measure, warnLoudly, type Measurement, type Target } from './load';
 import { IDLE_RSS_TARGET_MB, IDLE_SETTLE_MS, idleRssVerdict } from './memory';
 import { rssMb } from './procstat';
-import { growthQuery, largeTenQuery, padQuery, requestBody, type BenchQuery } from './queries';
+import {
+  growthQuery,
+  largeTenQuery,
+  listQuery,
+  padQuery,
+  requestBody,
+  type BenchQuery,
+} from './queries';
 import { fmt, markdownTable } from './table';
 
 export interface LargeContext {
@@ -23,6 +30,8 @@ export interface LargeContext {
 }
 
 export interface LargeResult {
+  /** The response-size rows, for the targets (large answers against the raw hop). */
+  sizeRows?: { label: string; m: Measurement }[];
   readyMs?: number;
   idleRssMb?: number;
   markdown: string;
@@ -37,6 +46,8 @@ export function largeCaseQueries(schema: GraphQLSchema): BenchQuery[] {
     padQuery('1kb'),
     padQuery('100kb'),
     padQuery('1mb'),
+    listQuery('100kb'),
+    listQuery('1mb'),
   ];
 }
 
@@ -112,7 +123,8 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
     };
     const growthRows: { label: string; m: Measurement }[] = [];
     for (const q of growth) {
-      const targets = q.operationName.startsWith('pad_') ? [direct, rawHop, gw] : [direct, gw];
+      const sized = q.operationName.startsWith('pad_') || q.operationName.startsWith('list_');
+      const targets = sized ? [direct, rawHop, gw] : [direct, gw];
       for (const target of targets) {
         const m = await measure(target, {
           connections: GROWTH_CONNECTIONS,
@@ -207,14 +219,16 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
       growthRows.map(({ label, m }) => [
         label.startsWith('growth_')
           ? `${label.slice('growth_'.length)} root field(s)`
-          : `response ${label.slice('pad_'.length)}`,
+          : label.startsWith('list_')
+            ? `objects ${label.slice('list_'.length)}`
+            : `response ${label.slice('pad_'.length)}`,
         m.target,
         fmt(m.responseBytes / 1024, 2),
         fmt(m.reqPerSec),
         fmt(m.p50Ms, 2),
         fmt(m.p99Ms, 2),
         fmt(m.cpuUsPerReq),
-        label.startsWith('pad_') ? fmt(m.cpuUsPerReq / (m.responseBytes / 1024), 2) : '-',
+        label.startsWith('growth_') ? '-' : fmt(m.cpuUsPerReq / (m.responseBytes / 1024), 2),
         fmt(m.upstreamPerReq, 2),
         m.non2xx,
         m.errors + m.timeouts,
@@ -237,7 +251,8 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
       '',
       memoryTable,
     ].join('\n');
-    return { readyMs, idleRssMb, markdown };
+    const sizeRows = growthRows.filter(({ label }) => !label.startsWith('growth_'));
+    return { readyMs, idleRssMb, markdown, sizeRows };
   } finally {
     await gateway.stop();
     await hop.stop();

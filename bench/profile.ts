@@ -29,6 +29,7 @@ import { fire, sanityCheck, warnLoudly, warnings, type Target } from './load';
 import { setUpBenchProcess } from './lifecycle';
 import {
   BENCH_SDL,
+  listQuery,
   fixtureFile,
   padQuery,
   requestBody,
@@ -59,9 +60,11 @@ const PATH_KEYS: Record<string, string> = {
   document: 'service: trusted document by id',
   mixed: 'service: browserToken (Apollo)',
   large: 'service: 1 MB answer (streamed)',
+  objects: 'service: 1 MB answer of objects (streamed)',
 };
 
 const LARGE = padQuery('1mb');
+const OBJECTS = listQuery('1mb');
 
 const profilePaths = async (): Promise<CallerPath[]> => [
   ...(await callerPaths()),
@@ -69,6 +72,12 @@ const profilePaths = async (): Promise<CallerPath[]> => [
     name: PATH_KEYS.large as string,
     body: requestBody(LARGE),
     expectData: LARGE.data,
+    headers: BENCH_HEADERS,
+  },
+  {
+    name: PATH_KEYS.objects as string,
+    body: requestBody(OBJECTS),
+    expectData: OBJECTS.data,
     headers: BENCH_HEADERS,
   },
 ];
@@ -254,7 +263,7 @@ async function main() {
   const schemaFile = path.join(dir, 'bench-schema.graphql');
   writeFileSync(schemaFile, BENCH_SDL);
   const fixtures = path.join(dir, 'fixtures.json');
-  writeFileSync(fixtures, JSON.stringify(fixtureFile([VERSION_QUERY, SELF_QUERY])));
+  writeFileSync(fixtures, JSON.stringify(fixtureFile([VERSION_QUERY, SELF_QUERY, OBJECTS])));
   const upstream = await startBenchServer(
     'upstream',
     'upstream',

@@ -97,6 +97,39 @@ export function padQuery(label: '1kb' | '100kb' | '1mb'): BenchQuery {
   };
 }
 
+/**
+ * `list_100kb`, `list_1mb`: a page of job-ad-like objects of at least that size (short strings,
+ * numbers, booleans, nulls, nesting), the shape of a real large answer; the pad's one long string
+ * is the easiest case for a JSON check, this is the hardest common one. Served from the fixtures.
+ */
+export function listQuery(label: '100kb' | '1mb'): BenchQuery {
+  const bytes = { '100kb': 100 * 1024, '1mb': 1024 * 1024 }[label];
+  const operationName = `list_${label}`;
+  const edges: unknown[] = [];
+  let size = 0;
+  for (let index = 0; size < bytes; index += 1) {
+    const edge = {
+      node: {
+        id: { value: `seekAnzPublicTest:positionOpening:${10_000 + index}` },
+        title: `Senior Software Engineer ${index}`,
+        location: { label: 'Melbourne VIC 3000', countryCode: 'AU' },
+        salary: { minimum: 120_000 + index, maximum: 150_000.5, currency: 'AUD' },
+        active: index % 3 !== 0,
+        seekHirerJobReference: index % 2 ? null : `REF-${index}`,
+        tags: ['full time', 'hybrid', null],
+        description: 'Join a team building hiring software for \u00e9quipes across "ANZ".',
+      },
+    };
+    size += JSON.stringify(edge).length + 1;
+    edges.push(edge);
+  }
+  return {
+    operationName,
+    query: `query ${operationName} { version }`,
+    data: { positionOpenings: { edges } },
+  };
+}
+
 function scalarValue(name: string): unknown {
   switch (name) {
     case 'Int':

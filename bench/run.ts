@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     ].join('');
     const targets = `## Targets\n\n${targetsMarkdown({
       main: main?.rows ?? [],
+      sizeRows: large?.sizeRows,
       largeSkipped: !large,
       largeReadyMs: large?.readyMs,
       largeIdleRssMb: large?.idleRssMb,
