@@ -87,9 +87,11 @@ export async function startBenchServer(
   env: Record<string, string>,
   pin: boolean,
   timeoutMs = 20_000,
+  /** Node flags for the child (`--cpu-prof` for the profile). */
+  nodeFlags: readonly string[] = [],
 ): Promise<ChildServer> {
   const file = path.join(compiledBenchDir(), `${script}.js`);
-  const argv = [...serverPinPrefix(pin), process.execPath, file];
+  const argv = [...serverPinPrefix(pin), process.execPath, ...nodeFlags, file];
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -22,7 +22,7 @@ import {
   writeCallersManifest,
   type CallerPath,
 } from './case-callers';
-import { scratchDir, startBenchServer } from './child';
+import { scratchDir, startBenchServer, type ChildServer } from './child';
 import { BENCH_HEADERS } from './config';
 import { GATEWAY_GRAPHQL_PATH, startGateway } from './gateway';
 import { fire, sanityCheck, warnLoudly, warnings, type Target } from './load';
@@ -53,6 +53,7 @@ interface CpuProfile {
 
 /** The profiled paths, by the key PROFILE_PATHS names them with. */
 const PATH_KEYS: Record<string, string> = {
+  hop: 'raw hop (the floor), the fast lane query',
   service: 'service query (fast lane)',
   self: 'browser token: self',
   browserToken: 'user: browserToken (cached)',
@@ -67,6 +68,12 @@ const LARGE = padQuery('1mb');
 const OBJECTS = listQuery('1mb');
 
 const profilePaths = async (): Promise<CallerPath[]> => [
+  {
+    name: PATH_KEYS.hop as string,
+    body: requestBody(VERSION_QUERY),
+    expectData: VERSION_QUERY.data,
+    headers: BENCH_HEADERS,
+  },
   ...(await callerPaths()),
   {
     name: PATH_KEYS.large as string,
@@ -181,6 +188,39 @@ const summarise = (
   } satisfies PathProfile;
 };
 
+/** The kinds of code a path's time is summed by in the summary. */
+const KINDS = ['syscalls and natives', 'GC', 'this gateway (src/)', 'Node (node:)', 'dependencies'];
+
+const kindOf = (origin: string): string => {
+  if (origin === '(garbage collector)') return 'GC';
+  if (origin.startsWith('src/')) return 'this gateway (src/)';
+  if (origin.startsWith('node:')) return 'Node (node:)';
+  if (origin.startsWith('(')) return 'syscalls and natives';
+  return 'dependencies';
+};
+
+/** One row per path: its sampled CPU per request by kind of code, and its busiest dependencies. */
+const summaryTable = (profiles: readonly PathProfile[]) =>
+  markdownTable(
+    ['path', 'µs/req', ...KINDS, 'top dependencies'],
+    profiles.map((profile) => {
+      const byKind = new Map<string, number>();
+      for (const [origin, us] of profile.byOrigin)
+        byKind.set(kindOf(origin), (byKind.get(kindOf(origin)) ?? 0) + us);
+      const dependencies = profile.byOrigin
+        .filter(([origin]) => kindOf(origin) === 'dependencies')
+        .slice(0, 3)
+        .map(([origin, us]) => `${origin.replace(/^wasm:\/\/.*/, 'wasm')} ${fmt(us, 1)}`)
+        .join(', ');
+      return [
+        profile.name,
+        fmt(profile.busyUsPerReq),
+        ...KINDS.map((kind) => fmt(byKind.get(kind) ?? 0, 1)),
+        dependencies,
+      ];
+    }),
+  );
+
 const profileTable = (rows: [string, number][], total: number, top: number, what: string) =>
   markdownTable(
     [what, 'µs/req', 'share'],
@@ -200,24 +240,37 @@ const profileOne = async (
   const manifest = writeCallersManifest();
   const profileDir = scratchDir();
   const prefix = `profile-${Date.now()}`;
-  const gateway = await startGateway({
-    label: `gateway (${caller.name})`,
-    upstreamUrl,
-    schemaFile,
-    pin,
-    clientId: 'bench-profile',
-    env: callersGatewayEnv(manifest.file),
-    extraNodeFlags: [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profileDir}`,
-      `--cpu-prof-name=${prefix}.cpuprofile`,
-    ],
-  });
+  const profileFlags = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+    `--cpu-prof-name=${prefix}.cpuprofile`,
+  ];
+  // The raw hop, profiled the same way, is the floor the other paths are read against.
+  const server: ChildServer =
+    caller.name === PATH_KEYS.hop
+      ? await startBenchServer(
+          'raw hop',
+          'raw-hop',
+          { UPSTREAM_URL: upstreamUrl },
+          pin,
+          20_000,
+          profileFlags,
+        )
+      : await startGateway({
+          label: `gateway (${caller.name})`,
+          upstreamUrl,
+          schemaFile,
+          pin,
+          clientId: 'bench-profile',
+          env: callersGatewayEnv(manifest.file),
+          extraNodeFlags: profileFlags,
+        });
+  const graphqlPath = caller.name === PATH_KEYS.hop ? '/graphql' : GATEWAY_GRAPHQL_PATH;
   try {
     const target: Target = {
       name: caller.name,
-      url: `${gateway.url}${GATEWAY_GRAPHQL_PATH}`,
-      pid: gateway.pid,
+      url: `${server.url}${graphqlPath}`,
+      pid: server.pid,
       headers: caller.headers,
       authorizations: caller.authorizations,
     };
@@ -228,7 +281,7 @@ const profileOne = async (
     const windowEnd = performance.now();
     if (result.non2xx > 0 || result.errors > 0)
       warnLoudly(`${caller.name}: ${result.non2xx} non-2xx, ${result.errors} errors (must be 0)`);
-    await gateway.stop();
+    await server.stop();
     const tailMs = performance.now() - windowEnd;
     const file = readdirSync(profileDir).find((name) => name === `${prefix}.cpuprofile`);
     if (!file) throw new Error(`${caller.name}: the gateway wrote no profile`);
@@ -239,7 +292,7 @@ const profileOne = async (
       tailMs,
     });
   } finally {
-    await gateway.stop();
+    await server.stop();
     manifest.remove();
   }
 };
@@ -272,6 +325,7 @@ async function main() {
   );
   const paths = await profilePaths();
   const sections: string[] = [];
+  const profiles: PathProfile[] = [];
   try {
     for (const key of keys) {
       const caller = paths.find((candidate) => candidate.name === PATH_KEYS[key]);
@@ -296,10 +350,14 @@ async function main() {
       ].join('\n');
       console.log(`${section}\n`);
       sections.push(section);
+      profiles.push(profile);
     }
   } finally {
     await upstream.stop();
   }
+  console.log(
+    `### All paths, by kind of code (µs of sampled CPU per request)\n\n${summaryTable(profiles)}\n`,
+  );
   if (warnings.length) console.log(`Warnings:\n${warnings.map((w) => `- ${w}`).join('\n')}`);
 }
 

@@ -54,4 +54,6 @@ if (require.main === module) {
     process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port });
   });
   process.on('disconnect', () => process.exit(0));
+  // An orderly exit on the bench's SIGTERM (a profile, `--cpu-prof`, is written only then).
+  process.on('SIGTERM', () => process.exit(0));
 }
