@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
 import { compileFunction, constants } from 'node:vm';
 
 /**
@@ -15,16 +16,20 @@ import { compileFunction, constants } from 'node:vm';
  * a time, as they first run. Measured (`BENCH_MEMORY_LOAD_S=0 npm run bench:memory`, median of 5,
  * with src/releaseStartupMemory.ts): idle RSS 91.0 → 81.0 MB (anonymous 46.2 → 36.1 MB).
  *
- * V8 accepts a cache only from the same V8 version, the same source and the same V8 flags, so
- * the build makes it with the flags of `npm start` (scripts/bundle.mjs) in the image that runs it.
- * A cache V8 rejects (another Node, other flags, `node dist/gateway.js` without the flags) is
- * ignored: the bundle is then compiled from source, as Node's loader would, at the old cost.
+ * V8 accepts a cache only from the same V8 version, CPU features and V8 flags, so the build makes
+ * it with the flags of `npm start` (scripts/bundle.mjs), in the image that runs it. The cache file
+ * starts with `v8.cachedDataVersionTag()` of the process that made it: a process whose tag differs
+ * (another Node, other flags, `node dist/gateway.js` without them) does not try it, and loads the
+ * bundle with Node's own loader, exactly as before the cache (a cache V8 rejects after all is
+ * compiled from source instead: measured worse, `[heap]` 29 MB, hence the tag).
  */
 export const BUNDLE_FILE = 'gateway.bundle.js';
 export const CODE_CACHE_FILE = `${BUNDLE_FILE}.cache`;
 
 /** Node's CommonJS wrapper's parameters: the bundle runs exactly as a module of its own. */
 const WRAPPER_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'];
+/** The cache file: this many bytes of version tag (uint32, little-endian), then V8's data. */
+const TAG_BYTES = 4;
 
 export type BundleFunction = (
   exports: unknown,
@@ -34,12 +39,14 @@ export type BundleFunction = (
   dirname: string,
 ) => void;
 
-export interface CompiledBundle {
-  run: BundleFunction;
-  filename: string;
-  /** No cache file, or one V8 refused (then the bundle was compiled from source). */
-  cacheRejected: boolean;
-}
+export type LoadedBundle =
+  /**
+   * Compiled with the cache: run it as the module that loads it. `rejected`: V8 refused the data
+   * after all (a damaged file) and compiled from source, which runs the same, at the old cost.
+   */
+  | { kind: 'cached'; run: BundleFunction; filename: string; rejected: boolean }
+  /** No cache this process can use (none, or another tag): `require` it. */
+  | { kind: 'uncached'; filename: string; reason: string };
 
 const readCache = (file: string): Buffer | undefined => {
   try {
@@ -49,35 +56,39 @@ const readCache = (file: string): Buffer | undefined => {
   }
 };
 
-const compile = (distDir: string, cachedData: Buffer | undefined, produceCachedData: boolean) => {
-  const filename = join(distDir, BUNDLE_FILE);
-  // The bundle is ASCII only (scripts/bundle.mjs): one byte per character in V8's heap.
-  const source = readFileSync(filename, 'latin1');
-  const fn = compileFunction(source, WRAPPER_PARAMETERS, {
+const compile = (filename: string, cachedData: Buffer | undefined, produceCachedData: boolean) =>
+  // The bundle is ASCII only (scripts/bundle.mjs): read as latin1, no UTF-8 decoding.
+  compileFunction(readFileSync(filename, 'latin1'), WRAPPER_PARAMETERS, {
     filename,
     cachedData,
     produceCachedData,
     // The bundle's `import()` (optional packages) resolves as it would in a CommonJS module.
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  return { fn, filename };
-};
 
-/** Compiles dist/gateway.bundle.js, from its code cache when V8 accepts it. */
-export const compileBundle = (distDir: string): CompiledBundle => {
-  const cachedData = readCache(join(distDir, CODE_CACHE_FILE));
-  const { fn, filename } = compile(distDir, cachedData, false);
+/** Compiles dist/gateway.bundle.js from its code cache, when this process can use the cache. */
+export const compileBundle = (distDir: string): LoadedBundle => {
+  const filename = join(distDir, BUNDLE_FILE);
+  const cache = readCache(join(distDir, CODE_CACHE_FILE));
+  if (!cache || cache.length <= TAG_BYTES) return { kind: 'uncached', filename, reason: 'none' };
+  if (cache.readUInt32LE(0) !== cachedDataVersionTag()) {
+    return { kind: 'uncached', filename, reason: 'made by another Node or other flags' };
+  }
+  const fn = compile(filename, cache.subarray(TAG_BYTES), false);
   return {
+    kind: 'cached',
     run: fn as BundleFunction,
     filename,
-    cacheRejected: cachedData === undefined || fn.cachedDataRejected === true,
+    rejected: fn.cachedDataRejected === true,
   };
 };
 
 /** Writes dist/gateway.bundle.js.cache; run by the build under `npm start`'s node flags. */
 export const writeCodeCache = (distDir: string): number => {
-  const { fn } = compile(distDir, undefined, true);
+  const fn = compile(join(distDir, BUNDLE_FILE), undefined, true);
   if (!fn.cachedData) throw new Error(`V8 produced no code cache for ${BUNDLE_FILE}`);
-  writeFileSync(join(distDir, CODE_CACHE_FILE), fn.cachedData);
+  const tag = Buffer.alloc(TAG_BYTES);
+  tag.writeUInt32LE(cachedDataVersionTag());
+  writeFileSync(join(distDir, CODE_CACHE_FILE), Buffer.concat([tag, fn.cachedData]));
   return fn.cachedData.length;
 };
