@@ -15,8 +15,8 @@ import { Session } from 'node:inspector';
  * `HeapProfiler.collectGarbage`, which an in-process session can send (no port is opened, no
  * debugger enabled). V8 11.3 (Node 20) has no `gc({flavor: 'last-resort'})` to reach it otherwise.
  *
- * Measured (`BENCH_MEMORY_LOAD_S=0 npm run bench:memory`, median of 5): idle RSS ~107 MB → ~94 MB
- * (V8 heap committed 41 → 28 MB: old space 27-32 → 20.5 MB, young 8 → 1-2 MB). It takes
+ * Measured (`BENCH_MEMORY_LOAD_S=0 npm run bench:memory`, median of 5): idle RSS 107.9 → 91.0 MB
+ * (V8 heap committed ~41 → ~28 MB: old space 27-32 → 20.5 MB, young 8 → 1-2 MB). It takes
  * 110-190 ms of the main thread, which is why it runs before the gateway listens: no request waits
  * for it. It also flushes the bytecode of functions only start-up ran, as the memory reducer would
  * do a few seconds later anyway; a request path that needs one compiles it again once.
