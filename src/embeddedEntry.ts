@@ -3,10 +3,10 @@ import { join } from 'node:path';
 type EmbeddedModule = typeof import('./dev/embedded');
 
 /**
- * Where the embedded default lives: dist/dev.js beside the bundle dist/gateway.js, the compiled
+ * Where the embedded default lives: dist/dev.js beside the bundle dist/gateway.bundle.js, the compiled
  * dist/src/dev/embedded.js beside dist/src/embeddedEntry.js (what `npm run doctor` runs), or
  * src/dev/embedded.ts when run from source (`npm run dev`, tsx). The path is computed, so esbuild
- * does not follow it and dist/gateway.js holds none of the simulator's code; the production
+ * does not follow it and dist/gateway.bundle.js holds none of the simulator's code; the production
  * image leaves both out.
  */
 const DEV_ENTRIES = [join(__dirname, 'dev.js'), join(__dirname, 'dev', 'embedded')];

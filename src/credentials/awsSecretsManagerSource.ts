@@ -12,7 +12,7 @@ type AwsSdk = typeof import('@aws-sdk/client-secrets-manager');
 
 /**
  * The SDK is required at the first read, not imported: a gateway that does not use Secrets
- * Manager never loads it (scripts/bundle.mjs keeps it out of dist/gateway.js).
+ * Manager never loads it (scripts/bundle.mjs keeps it out of dist/gateway.bundle.js).
  */
 const loadSdk = (): AwsSdk =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see above

@@ -13,7 +13,7 @@ type IdentitySdk = typeof import('@azure/identity');
 
 /*
  * Both SDKs are required at the first read, not imported: a gateway that does not use Key
- * Vault never loads them (scripts/bundle.mjs keeps them out of dist/gateway.js).
+ * Vault never loads them (scripts/bundle.mjs keeps them out of dist/gateway.bundle.js).
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose, see above */
 const loadKeyVault = (): KeyVaultSdk => require('@azure/keyvault-secrets') as KeyVaultSdk;

@@ -3,7 +3,7 @@
  * start the built-in SEEK simulator, point the config at it, and make a development service key
  * and user JWT for Apollo Sandbox.
  *
- * scripts/bundle.mjs bundles this file into dist/dev.js, apart from dist/gateway.js, and the
+ * scripts/bundle.mjs bundles this file into dist/dev.js, apart from dist/gateway.bundle.js, and the
  * production image leaves dist/dev.js out: the production entry holds none of the simulator's
  * code. src/main.ts loads this module at run time, by a path the bundler does not follow, and
  * only when the config says embedded default.

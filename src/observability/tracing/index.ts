@@ -14,7 +14,7 @@ export type {
 /**
  * Tracing as configured, or undefined when no OTLP endpoint is set (or OTEL_SDK_DISABLED=true).
  * The SDK is required here, at this first use: a gateway without tracing never loads it, and
- * the bundle keeps it out of dist/gateway.js (scripts/bundle.mjs, LAZY_SDKS).
+ * the bundle keeps it out of dist/gateway.bundle.js (scripts/bundle.mjs, LAZY_SDKS).
  */
 export const startTracing = (
   config: TracingConfig,
