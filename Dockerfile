@@ -48,7 +48,7 @@ EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-semi-space-size=4", "dist/gateway.js"]
+CMD ["node", "--max-semi-space-size=16", "dist/gateway.js"]
 
 # ---- runtime (production, the default target): dist/ without the embedded default, schema/,
 # node_modules, package.json; runs as the non-root `node` user ----
@@ -69,4 +69,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 # node itself is the process (no npm, no shell), so SIGTERM reaches it. `--init` / compose `init: true`
 # adds a tiny init as PID 1 that forwards signals and reaps zombies.
-CMD ["node", "--max-semi-space-size=4", "dist/gateway.js"]
+CMD ["node", "--max-semi-space-size=16", "dist/gateway.js"]

@@ -5,8 +5,9 @@ import { Session } from 'node:inspector';
  * RSS ≤ 90 MB with the SEEK-size schema).
  *
  * Building the gateway allocates ~25 MB on the V8 heap that is garbage by the time it listens,
- * and grows the young generation to its `--max-semi-space-size=4` cap (8 MB committed). V8's
- * memory reducer gives both back, but only ~8-10 s after start and not in every start; a plain
+ * and grows the young generation (8 MB committed under `--max-semi-space-size=4`, more under
+ * `npm start`'s 16, chosen for the hot path's GC cost). V8's memory reducer gives both back,
+ * but only ~8-10 s after start and not in every start; a plain
  * `gc()` (`--expose-gc`) is a full GC without the reduce-memory flag: it keeps the young
  * generation at its size and the old generation's emptied pages committed (measured: no change
  * to RSS). What does both at once is V8's low-memory notification (`CollectAllAvailableGarbage`:
