@@ -100,6 +100,9 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   external: LAZY_SDKS,
+  // Bundled, Apollo's hash helper cannot find Node's crypto and hashes in JavaScript (sha.js):
+  // the bundle gets one that uses Node's (src/graphql/nodeCreateHash.ts says why).
+  alias: { '@apollo/utils.createhash': './src/graphql/nodeCreateHash.ts' },
 };
 
 const GATEWAY_BUNDLE = 'dist/gateway.bundle.js';
