@@ -61,7 +61,7 @@ export const createLogger = (options: {
   );
 
 /** Log lines held before a write to stdout; written at least every LOG_FLUSH_MS anyway. */
-export const LOG_BATCH_BYTES = 8 * 1024;
+export const LOG_BATCH_BYTES = 64 * 1024;
 const LOG_FLUSH_MS = 250;
 /** Past this many bytes waiting (stdout not draining), new lines are dropped and counted. */
 export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
@@ -69,7 +69,7 @@ export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 /**
  * Asynchronous, batched writes to stdout: a synchronous write per request line was the largest
  * single cost of the hot path, and one asynchronous write per line still cost ~10% of it (each
- * is a trip through libuv's thread pool). Lines are gathered (LineBatch) and written once 8 KiB
+ * is a trip through libuv's thread pool). Lines are gathered (LineBatch) and written once 64 KiB
  * are waiting, or within 250 ms; what is left is flushed at shutdown and when the process exits.
  * What waits is bounded: a stdout that stops draining cannot grow the process past
  * LOG_BUFFER_MAX_BYTES (sonic-boom's bound; the batches past it are dropped and counted).
