@@ -131,7 +131,8 @@ const originName = (source: string): string => {
     return scope?.startsWith('@') ? `${scope}/${name ?? ''}` : (scope ?? source);
   }
   const ours = /(?:^|\/)((?:src|scripts)\/.*)$/.exec(source);
-  return ours?.[1] ?? source.replace(/^file:\/\//, '');
+  // No source of its own (esbuild's module helpers, a bench server's file): the file's name.
+  return ours?.[1] ?? path.basename(source.replace(/^file:\/\//, ''));
 };
 
 interface PathProfile {
