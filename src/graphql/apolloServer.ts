@@ -1,6 +1,10 @@
 import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 
 import type { Logger } from '../observability/logger';
@@ -56,6 +60,11 @@ export const createApolloServer = (options: ApolloOptions) =>
     },
     plugins: [
       errorReportingPlugin(options.logger),
+      // Installed by default, and pure cost here: cache control computes a cache policy at every
+      // field it resolves, for a Cache-Control header the pipeline never sends (every answer is
+      // no-store); inline traces are for federated subgraphs, which this is not.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       options.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({
             embed: true,
