@@ -371,7 +371,6 @@ const buildTrustedDocuments = (
   return trusted;
 };
 
-/** HTTP: Apollo Server (execution, Sandbox), the one pipeline, probes and the entry. */
 /**
  * GET /attachments' stage: downloads go through a pool of their own to SEEK (at most
  * ATTACHMENT_MAX_CONCURRENCY connections), never the one operations use, and the gate bounds
@@ -408,6 +407,7 @@ const buildAttachments = (
   });
 };
 
+/** HTTP: Apollo Server (execution, Sandbox), the one pipeline, probes and the entry. */
 const buildHttp = async (
   shared: Shared,
   tokens: Tokens,

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-
 import type { Caller } from '../callers/caller';
 import { ErrorCode, GatewayError } from '../errors';
+import { keyDigest } from '../protection/keyDigest';
 
 export interface DownloadGateOptions {
   /** Downloads at once, in all (ATTACHMENT_MAX_CONCURRENCY). */
@@ -26,8 +25,7 @@ const busy = (why: string) =>
  */
 export const downloadCallerKey = (caller: Caller | undefined, address: string | undefined) => {
   if (caller?.kind === 'service') return `service:${caller.name}`;
-  if (caller?.kind === 'seek-token')
-    return `token:${createHash('sha256').update(caller.accessToken).digest('base64url')}`;
+  if (caller?.kind === 'seek-token') return `token:${keyDigest(caller.accessToken)}`;
   return `address:${address ?? 'unknown'}`;
 };
 

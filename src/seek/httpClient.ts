@@ -256,27 +256,27 @@ export const createHttpClient = (
     }
   };
   const { tracing } = options;
+  /** With tracing on, each call is a client span whose traceparent SEEK gets; off, the call as is. */
+  const traced = <
+    Options extends { headers: Record<string, string>; target: UpstreamTarget },
+    R extends { status: number },
+  >(
+    method: 'GET' | 'POST',
+    call: (url: string, callOptions: Options) => Promise<R>,
+  ): ((url: string, callOptions: Options) => Promise<R>) =>
+    tracing
+      ? (url, callOptions) =>
+          tracing.outbound(
+            { name: SPAN_NAMES[callOptions.target], method, url },
+            callOptions.headers,
+            () => call(url, callOptions),
+            statusOfResponse,
+          )
+      : call;
   return {
-    // With tracing on, each call is a client span whose traceparent SEEK gets; off, the call as is.
-    post: tracing
-      ? (url, postOptions) =>
-          tracing.outbound(
-            { name: SPAN_NAMES[postOptions.target], method: 'POST', url },
-            postOptions.headers,
-            () => post(url, postOptions),
-            statusOfResponse,
-          )
-      : post,
+    post: traced('POST', post),
     // The span of a download ends with its headers: the body's fate is in the request's log line.
-    stream: tracing
-      ? (url, streamOptions) =>
-          tracing.outbound(
-            { name: SPAN_NAMES[streamOptions.target], method: 'GET', url },
-            streamOptions.headers,
-            () => stream(url, streamOptions),
-            statusOfResponse,
-          )
-      : stream,
+    stream: traced('GET', stream),
     close: () => agent.close(),
   };
 };
