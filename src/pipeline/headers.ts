@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { printableHeaderValue } from '../http/printableHeader';
 
 /** One header's value: the first when repeated, undefined when absent or empty. */
 export const singleHeader = (headers: IncomingHttpHeaders, name: string): string | undefined => {
@@ -11,15 +12,8 @@ export const singleHeader = (headers: IncomingHttpHeaders, name: string): string
 const MAX_FORWARDED_HEADER = 256;
 
 /** A caller header to pass on to SEEK: printable, bounded, or not at all. */
-export const forwardableHeader = (
-  headers: IncomingHttpHeaders,
-  name: string,
-): string | undefined => {
-  const value = singleHeader(headers, name);
-  return value && value.length <= MAX_FORWARDED_HEADER && /^[\x20-\x7e]+$/.test(value)
-    ? value
-    : undefined;
-};
+export const forwardableHeader = (headers: IncomingHttpHeaders, name: string): string | undefined =>
+  printableHeaderValue(singleHeader(headers, name), MAX_FORWARDED_HEADER);
 
 /** The contract's shape of a caller's X-Request-Id: 1-128 of `[A-Za-z0-9._:-]`. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 import { ErrorCode, GatewayError } from '../errors';
+import { printableHeaderValue } from '../http/printableHeader';
 import type { Metrics } from '../observability/metrics';
 import type { PartnerTokenSource } from '../tokens/partnerToken';
 import type { ForwardRequest } from './forwarder';
@@ -47,11 +48,15 @@ export interface AttachmentFetcherOptions {
   metrics: Metrics;
 }
 
-/** A header value fit to pass on: one, printable, bounded. */
-const headerValue = (value: string | string[] | undefined): string | undefined => {
-  const single = Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
-  return single && single.length <= 1_024 && /^[\x20-\x7e]+$/.test(single) ? single : undefined;
-};
+/** Longest value of SEEK's Content-Type, Content-Length or Content-Disposition passed on. */
+const MAX_PASSED_HEADER = 1_024;
+
+/** One of SEEK's header values fit to pass on: sent once (never repeated), printable, bounded. */
+const headerValue = (value: string | string[] | undefined): string | undefined =>
+  printableHeaderValue(
+    Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value,
+    MAX_PASSED_HEADER,
+  );
 
 const lengthOf = (value: string | string[] | undefined): number | undefined => {
   const single = headerValue(value);
