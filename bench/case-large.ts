@@ -3,6 +3,7 @@
  * fragments; then growth with query size (1/10/100 root fields) and response size (1 KB–1 MB).
  */
 import type { GraphQLSchema } from 'graphql';
+import { measureCheckFloor, type CheckFloor } from './checkFloor';
 import { startBenchServer, type ChildServer } from './child';
 import { BENCH_HEADERS, sleep, type BenchConfig } from './config';
 import { GATEWAY_GRAPHQL_PATH, gatewayBuilt, startGateway, type GatewayProcess } from './gateway';
@@ -32,6 +33,8 @@ export interface LargeContext {
 export interface LargeResult {
   /** The response-size rows, for the targets (large answers against the raw hop). */
   sizeRows?: { label: string; m: Measurement }[];
+  /** The JSON check's own cost on each large answer's bytes (in the bench process). */
+  checkFloors?: CheckFloor[];
   readyMs?: number;
   idleRssMb?: number;
   markdown: string;
@@ -252,7 +255,34 @@ export async function runLargeCase(ctx: LargeContext): Promise<LargeResult> {
       memoryTable,
     ].join('\n');
     const sizeRows = growthRows.filter(({ label }) => !label.startsWith('growth_'));
-    return { readyMs, idleRssMb, markdown, sizeRows };
+    // Timed after the load, on the load generator's core, when nothing else runs there.
+    const checkFloors = growth
+      .filter((q) => ['pad_100kb', 'pad_1mb', 'list_100kb', 'list_1mb'].includes(q.operationName))
+      .map(measureCheckFloor);
+    const floorTable = markdownTable(
+      ['answer', 'bytes', 'JSON check µs', 'ns/byte', 'JSON.parse µs', 'ns/byte'],
+      checkFloors.map((f) => [
+        f.label,
+        fmt(f.bodyBytes),
+        fmt(f.checkUs),
+        fmt((f.checkUs * 1000) / f.bodyBytes, 2),
+        fmt(f.parseUs),
+        fmt((f.parseUs * 1000) / f.bodyBytes, 2),
+      ]),
+    );
+    return {
+      readyMs,
+      idleRssMb,
+      sizeRows,
+      checkFloors,
+      markdown: [
+        markdown,
+        '',
+        "### The streamed answer's JSON check by itself (bench process, 64 KiB chunks, median of 41)",
+        '',
+        floorTable,
+      ].join('\n'),
+    };
   } finally {
     await gateway.stop();
     await hop.stop();

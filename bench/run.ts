@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     const targets = `## Targets\n\n${targetsMarkdown({
       main: main?.rows ?? [],
       sizeRows: large?.sizeRows,
+      checkFloors: large?.checkFloors,
       largeSkipped: !large,
       largeReadyMs: large?.readyMs,
       largeIdleRssMb: large?.idleRssMb,

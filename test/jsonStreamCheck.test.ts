@@ -149,7 +149,7 @@ describe('JsonStreamCheck', () => {
     expect(compared).toBe(3_200);
   });
 
-  // Long strings are searched in bulk (src/seek/plainRun.ts: WebAssembly, 16 bytes a step, a
+  // Long strings are searched in bulk (src/seek/jsonWasm.ts: WebAssembly, 16 bytes a step, a
   // 256 KiB window): a byte that ends the run must be found wherever it sits in it.
   it('finds a quote, a backslash or a control byte anywhere in a long string, cut anywhere', () => {
     const lengths = [15, 16, 17, 31, 32, 33, 47, 100, 1_000];
