@@ -227,6 +227,153 @@ describe('JsonStreamCheck', () => {
     }
   });
 
+  // The fast paths of JsonStreamCheck.write take a whole sequence at once when the chunk holds
+  // it (a member name's `":`, a string value's opening quote, `,"`, `{"`, `["`, a digit run, a
+  // whole literal), and leave it to the byte-by-byte states when the chunk ends inside it. Each
+  // document is fed cut at every offset into two chunks, and one byte per chunk: the verdict,
+  // the members and the capture must be those of one chunk, and the verdict JSON.parse's.
+  const FAST_PATH_VALID = [
+    '{"data":{"a":"x","b":"","c":"y"},"errors":[{"m":"e"}]}',
+    '{"data":{"a":{"b":{"c":"d"}},"e":["f","g",""],"h":[{"i":"j"},{"k":[]}]}}',
+    '{"data":[true,false,null,{"t":true,"f":false,"n":null}],"x":true}',
+    '{"data":[0,7,-0,-12,3.25,10.5e3,1E-2,1e+2,123456789,-0.0e0],"n":42}',
+    '{"data":{"a":1,"b":2.5,"c":-3,"d":4e1},"errors":[1,2,{"k":3}]}',
+    '{ "data" : { "a" : "x" , "b" : [ "y" , true , null , 1 ] , "c" : { } } , "errors" : [ ] }',
+    '{"data":{"k":"a long value, past the sixteen bytes read one by one","\\u0061":"\\"\\n"}}',
+    '{"a":{"":""},"b":[[["x"]]],"c":{"d":[{"e":{"f":"g"}}]}}',
+  ];
+  const FAST_PATH_INVALID = [
+    '{"data":{"a":tru}}',
+    '{"data":[tru]}',
+    '{"data":{"a":nul,"b":1}}',
+    '{"data":[nul,1]}',
+    '{"data":[nulll]}',
+    '{"data":[falsy]}',
+    '{"data":[truex]}',
+    '{"data":{"a":1.}}',
+    '{"data":[1.e5]}',
+    '{"data":[-]}',
+    '{"data":{"a":-}}',
+    '{"data":{"a":01}}',
+    '{"data":[-01]}',
+    '{"data":[1e]}',
+    '{"data":{"a" 1}}',
+    '{"data":{"a""b"}}',
+    '{"data":{"a":1,}}',
+    '{"data":{"a":"x",}}',
+    '{"data":[1,]}',
+    '{"data":["x",]}',
+    '{"data":{"a":"x"]}',
+    '{"data":["x"}}',
+    '{"data":{"a"::1}}',
+    '{"data":{"a":,1}}',
+    '{"data":{,"a":1}}',
+    '{"data":{"a":1,,"b":2}}',
+    '{"data":{"k\u0001":1}}',
+    '{"k\u001f":1}',
+    '{"data":{"a\nb":1}}',
+    '{"data":{"a":"x"}"b":1}',
+    '{"data":{"a":"\\q"}}',
+  ];
+  /** Verdict, members and capture after every chunk; the chunks cut at `cuts`. */
+  const outcome = (bytes: Buffer, cuts: readonly number[]) => {
+    const check = new JsonStreamCheck('errors', 1_024);
+    let from = 0;
+    for (const cut of [...cuts, bytes.length]) {
+      check.write(bytes.subarray(from, cut));
+      from = cut;
+    }
+    return {
+      valid: check.valid,
+      complete: check.complete,
+      members: check.topLevelMembers,
+      captured: check.captured?.toString('latin1'),
+    };
+  };
+  it.each([...FAST_PATH_VALID, ...FAST_PATH_INVALID].map((text) => [text]))(
+    'gives %j the same outcome whatever the cut (fast paths)',
+    (text) => {
+      const bytes = Buffer.from(text);
+      const whole = outcome(bytes, []);
+      expect(whole.valid && whole.complete).toBe(reference(bytes));
+      expect(whole.complete).toBe(FAST_PATH_VALID.includes(text));
+      for (let cut = 0; cut <= bytes.length; cut += 1) {
+        expect([cut, outcome(bytes, [cut])]).toEqual([cut, whole]);
+      }
+      const everyByte = Array.from({ length: bytes.length }, (_, index) => index);
+      expect(outcome(bytes, everyByte)).toEqual(whole);
+    },
+  );
+
+  it('agrees with JSON.parse on random nested documents, mutated and cut at random offsets', () => {
+    let seed = 20_261_202;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    // The list answers' shape: objects of short strings, numbers and literals, some nesting.
+    const value = (depth: number): unknown => {
+      const kind = depth > 5 ? Math.floor(random() * 4) : Math.floor(random() * 7);
+      if (kind === 0) return pick([true, false, null]);
+      if (kind === 1) return pick([0, -1, 7, 3.5, 1e21, -2.5e-7, 120_000, 150_000.5]);
+      if (kind === 2)
+        return pick(['', 'AU', 'a "quoted" \\ word', 'équipes', '\u0001\n', 'x'.repeat(40)]);
+      if (kind === 3) return `REF-${Math.floor(random() * 1000)}`;
+      if (kind === 4)
+        return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: 1 + Math.floor(random() * 4) }, (_, index) => [
+          pick([
+            'id',
+            'title',
+            'label',
+            'errors',
+            '',
+            `key${index}`,
+            'é',
+            'a_name_of_twenty_bytes',
+          ]),
+          value(depth + 1),
+        ]),
+      );
+    };
+    const MUTATIONS = [...'{}[]:,"\\ 0123-.eE+tfnulrse x\n\t\u0001'].map((c) => c.charCodeAt(0));
+    let compared = 0;
+    for (let documentIndex = 0; documentIndex < 500; documentIndex += 1) {
+      const text = JSON.stringify({ data: value(1), errors: [value(3)] }, null, pick([0, 0, 1]));
+      const bytes = Buffer.from(text);
+      const whole = outcome(bytes, []);
+      expect(whole.complete).toBe(true);
+      for (let variant = 0; variant < 8; variant += 1) {
+        const changed = Buffer.from(bytes);
+        if (variant > 0) {
+          for (let change = 0; change < 1 + Math.floor(random() * 2); change += 1) {
+            changed[Math.floor(random() * changed.length)] = pick(MUTATIONS);
+          }
+        }
+        const short = changed.subarray(
+          0,
+          random() < 0.2 ? Math.floor(random() * changed.length) : changed.length,
+        );
+        const cuts = Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
+          Math.floor(random() * (short.length + 1)),
+        ).sort((a, b) => a - b);
+        const cutOutcome = outcome(short, cuts);
+        // Valid per JSON.parse ⇔ complete (and valid) after the last chunk, whatever the cuts;
+        // and the same members and capture as one chunk.
+        expect([short.toString(), cuts, cutOutcome.valid && cutOutcome.complete]).toEqual([
+          short.toString(),
+          cuts,
+          reference(short),
+        ]);
+        expect(cutOutcome).toEqual(outcome(short, []));
+        compared += 1;
+      }
+    }
+    expect(compared).toBe(4_000);
+  });
+
   it('keeps the captured member only within its bound', () => {
     const errors = JSON.stringify([{ message: 'm'.repeat(100) }]);
     const check = new JsonStreamCheck('errors', 50);
