@@ -1,12 +1,11 @@
-// Builds the gateway's WebAssembly into TypeScript modules holding the binary
-// (src/seek/wasm/*.wasm.ts), committed beside their source, so the build and the runtime need
-// no compiler, and test/wasm.test.ts fails when a source and its module drift apart:
+// Builds the gateway's WebAssembly (src/seek/wasm/*.c) into TypeScript modules holding the
+// binary (src/seek/wasm/*.wasm.ts), committed beside their source, so the build and the runtime
+// need no compiler, and test/wasm.test.ts fails when a source and its module drift apart.
 //
-// - a .wat is assembled with wabt (a devDependency);
-// - a .c is compiled with clang and linked with lld (Debian's `clang` and `lld` packages; .ci/run
-//   installs them). Its module records the sha256 of the source it was built from, so a check
-//   without clang still catches a .c edited but not rebuilt; with clang it rebuilds and compares
-//   the bytes too.
+// A .c is compiled with clang and linked with lld (Debian's `clang` and `lld` packages; .ci/run
+// installs them). Its module records the sha256 of the source it was built from, so a check
+// without clang still catches a .c edited but not rebuilt; with clang it rebuilds and compares the
+// bytes too.
 //
 //   node scripts/build-wasm.mjs           write the modules
 //   node scripts/build-wasm.mjs --check   exit 1 when a module is not what its source builds to
@@ -16,8 +15,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-
-import wabt from 'wabt';
 
 const DIR = 'src/seek/wasm';
 
@@ -45,17 +42,6 @@ const moduleSource = (sourceFile, bytes, extra = []) =>
     `export const WASM_BASE64 =\n  '${Buffer.from(bytes).toString('base64')}';`,
     '',
   ].join('\n');
-
-const assembleWat = async (watFile) => {
-  const tools = await wabt();
-  const parsed = tools.parseWat(watFile, readFileSync(watFile, 'utf8'), { simd: true });
-  try {
-    parsed.validate();
-    return moduleSource(watFile, parsed.toBinary({}).buffer);
-  } finally {
-    parsed.destroy();
-  }
-};
 
 const sourceDigest = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const digestLine = (file) => `// Source sha256: ${sourceDigest(file)}`;
@@ -91,13 +77,8 @@ const report = (message) => {
 };
 for (const name of readdirSync(DIR).sort()) {
   const sourceFile = join(DIR, name);
-  const tsFile = sourceFile.replace(/\.(wat|c)$/, '.wasm.ts');
-  if (name.endsWith('.wat')) {
-    const text = await assembleWat(sourceFile);
-    if (!check) writeFileSync(tsFile, text);
-    else if (readFileSync(tsFile, 'utf8') !== text)
-      report(`${tsFile} is not what ${sourceFile} assembles to`);
-  } else if (name.endsWith('.c')) {
+  const tsFile = sourceFile.replace(/\.c$/, '.wasm.ts');
+  if (name.endsWith('.c')) {
     if (!check) {
       if (!clang) {
         process.stderr.write(`${sourceFile} needs clang and lld (apt-get install clang lld)\n`);
