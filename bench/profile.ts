@@ -60,10 +60,12 @@ const PATH_KEYS: Record<string, string> = {
   apq: 'service: APQ by hash',
   document: 'service: trusted document by id',
   mixed: 'service: browserToken (Apollo)',
+  large100k: 'service: 100 KB answer (streamed)',
   large: 'service: 1 MB answer (streamed)',
   objects: 'service: 1 MB answer of objects (streamed)',
 };
 
+const LARGE_100K = padQuery('100kb');
 const LARGE = padQuery('1mb');
 const OBJECTS = listQuery('1mb');
 
@@ -75,6 +77,12 @@ const profilePaths = async (): Promise<CallerPath[]> => [
     headers: BENCH_HEADERS,
   },
   ...(await callerPaths()),
+  {
+    name: PATH_KEYS.large100k as string,
+    body: requestBody(LARGE_100K),
+    expectData: LARGE_100K.data,
+    headers: BENCH_HEADERS,
+  },
   {
     name: PATH_KEYS.large as string,
     body: requestBody(LARGE),
@@ -95,6 +103,9 @@ const envInt = (name: string, fallback: number) => {
   return value;
 };
 
+/** The functions of the gateway's own WebAssembly (src/seek/wasm/jsonNested.c). */
+const OUR_WASM_FUNCTIONS = new Set(['check_nested', 'plain_run_end']);
+
 /** Where a profiled frame's code comes from: a source file of ours, a package, Node, V8. */
 class FrameOrigins {
   private readonly maps = new Map<string, SourceMap | undefined>();
@@ -102,6 +113,11 @@ class FrameOrigins {
   of(frame: ProfileNode['callFrame']): string {
     const { url, functionName } = frame;
     if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+    // WebAssembly: ours by its function names (kept in the module), any other by V8's module hash.
+    if (url.startsWith('wasm://'))
+      return OUR_WASM_FUNCTIONS.has(functionName)
+        ? 'src/seek/wasm/jsonNested.c'
+        : `wasm ${url.split('/').pop() ?? ''}`;
     if (url.startsWith('node:')) return url;
     const map = this.mapOf(url);
     const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);

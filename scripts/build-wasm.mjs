@@ -3,9 +3,9 @@
 // need no compiler, and test/wasm.test.ts fails when a source and its module drift apart.
 //
 // A .c is compiled with clang and linked with lld (Debian's `clang` and `lld` packages; .ci/run
-// installs them). Its module records the sha256 of the source it was built from, so a check
-// without clang still catches a .c edited but not rebuilt; with clang it rebuilds and compares the
-// bytes too.
+// installs them). Its module records the sha256 of the source it was built from and the compiler
+// it was built with, so a check without clang still catches a .c edited but not rebuilt; with the
+// same clang it rebuilds and compares the bytes too (another version may emit other bytes).
 //
 //   node scripts/build-wasm.mjs           write the modules
 //   node scripts/build-wasm.mjs --check   exit 1 when a module is not what its source builds to
@@ -18,7 +18,7 @@ import process from 'node:process';
 
 const DIR = 'src/seek/wasm';
 
-/** clang's flags: freestanding wasm32 with SIMD, fixed memory (6 pages), no names or producers. */
+/** clang's flags: freestanding wasm32 with SIMD, fixed memory (6 pages), no debug info (function names kept, for profiles). */
 const CLANG_FLAGS = [
   '--target=wasm32',
   '-O3',
@@ -29,7 +29,7 @@ const CLANG_FLAGS = [
   '-Wextra',
   '-Werror',
   '-Wl,--no-entry',
-  '-Wl,--strip-all',
+  '-Wl,--strip-debug',
   '-Wl,--initial-memory=393216',
   '-Wl,--max-memory=393216',
   '-Wl,-z,stack-size=8192',
@@ -46,14 +46,15 @@ const moduleSource = (sourceFile, bytes, extra = []) =>
 const sourceDigest = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const digestLine = (file) => `// Source sha256: ${sourceDigest(file)}`;
 
-const hasClang = () => {
+/** clang's version line (`Debian clang version 14.0.6`), or undefined without clang. */
+const clangVersion = () => {
   try {
-    execFileSync('clang', ['--version'], { stdio: 'ignore' });
-    return true;
+    return execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0]?.trim();
   } catch {
-    return false;
+    return undefined;
   }
 };
+const compilerLine = (version) => `// Compiler: ${version}`;
 
 const compileC = (cFile) => {
   const dir = mkdtempSync(join(tmpdir(), 'build-wasm-'));
@@ -62,14 +63,14 @@ const compileC = (cFile) => {
     execFileSync('clang', [...CLANG_FLAGS, '-o', out, cFile], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    return moduleSource(cFile, readFileSync(out), [digestLine(cFile)]);
+    return moduleSource(cFile, readFileSync(out), [digestLine(cFile), compilerLine(clang)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 };
 
 const check = process.argv.includes('--check');
-const clang = hasClang();
+const clang = clangVersion();
 let stale = 0;
 const report = (message) => {
   stale += 1;
@@ -85,10 +86,13 @@ for (const name of readdirSync(DIR).sort()) {
         process.exit(1);
       }
       writeFileSync(tsFile, compileC(sourceFile));
-    } else if (!readFileSync(tsFile, 'utf8').includes(digestLine(sourceFile))) {
-      report(`${tsFile} was not built from this ${sourceFile}`);
-    } else if (clang && readFileSync(tsFile, 'utf8') !== compileC(sourceFile)) {
-      report(`${tsFile} is not what ${sourceFile} compiles to`);
+    } else {
+      const built = readFileSync(tsFile, 'utf8');
+      if (!built.includes(digestLine(sourceFile))) {
+        report(`${tsFile} was not built from this ${sourceFile}`);
+      } else if (clang && built.includes(compilerLine(clang)) && built !== compileC(sourceFile)) {
+        report(`${tsFile} is not what ${sourceFile} compiles to`);
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 // The gateway's WebAssembly is committed twice: its source (src/seek/wasm/*.c) and the binary the
 // gateway loads (src/seek/wasm/*.wasm.ts). The two must not drift apart: a module must name its
-// source's sha256, and where clang and lld are installed (CI installs them) the source is compiled
-// again and compared byte for byte.
+// source's sha256, and where the clang it names is installed (CI installs Debian's) the source is
+// compiled again and compared byte for byte.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
