@@ -271,6 +271,7 @@ export const buildTokens = async (
         commandTimeoutMs: config.redis.commandTimeoutMs,
         windowSeconds,
         onFallback: () => metrics.rateLimitFallbacks.inc(),
+        tracing: shared.tracing,
       })
     : createMemoryLimiters({ windowSeconds });
   const rateLimiter = createRateLimiter({

@@ -461,17 +461,43 @@ describe('calls made by libraries: JWKS, AWS Secrets Manager, Redis', () => {
 
     // The browser token's cache: a miss in Redis, the lock, the write, each a span under
     // "execute" (through the resolver) with the command and nothing of the key or value.
-    const redis = trace.filter((span) => span.attributes['db.system'] === 'redis');
+    const redis = trace.filter(
+      (span) =>
+        span.attributes['db.system'] === 'redis' && 'gateway.cache.operation' in span.attributes,
+    );
     expect(redis.map((span) => span.name)).toEqual(
       expect.arrayContaining(['redis get', 'redis lock', 'redis set']),
     );
-    for (const span of redis) {
+    // The rate limits counted in Redis, one span each, naming the limit and the command, never
+    // the (hashed) subject: the client address (caller protection, before the caller is known)
+    // and the user's browserToken exchanges (BROWSER_TOKEN_RATE_PER_MINUTE, in the resolver).
+    const counts = trace.filter((span) => span.name === 'redis ratelimit');
+    expect(counts.map((span) => span.attributes['gateway.rate_limit.name']).sort()).toEqual([
+      'address',
+      'browser-token-exchange',
+    ]);
+    for (const span of counts) {
       expect(span.kind).toBe(SPAN_KIND.CLIENT);
       expect(Object.keys(span.attributes).sort()).toEqual([
         'db.operation.name',
         'db.system',
-        'gateway.cache.operation',
+        'gateway.rate_limit.name',
       ]);
+      expect(span.attributes['db.operation.name']).toBe('EVAL');
+    }
+    const count = counts.find(
+      (span) => span.attributes['gateway.rate_limit.name'] === 'browser-token-exchange',
+    ) as ReceivedSpan;
+    const addressCount = counts.find((span) => span !== count) as ReceivedSpan;
+    expect(byId.get(addressCount.parentSpanId ?? '')?.kind).toBe(SPAN_KIND.SERVER);
+    for (const span of [...redis, count]) {
+      expect(span.kind).toBe(SPAN_KIND.CLIENT);
+      if (span !== count)
+        expect(Object.keys(span.attributes).sort()).toEqual([
+          'db.operation.name',
+          'db.system',
+          'gateway.cache.operation',
+        ]);
       let ancestor = byId.get(span.parentSpanId ?? '');
       while (ancestor && ancestor.name !== 'execute')
         ancestor = byId.get(ancestor.parentSpanId ?? '');

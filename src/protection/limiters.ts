@@ -6,6 +6,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 
+import type { SpanAttributes, Tracing } from '../observability/tracing';
 import type { AnyRedisClient } from '../tokens/cache/redisConnection';
 
 export interface LimitDecision {
@@ -139,7 +140,10 @@ export const createRedisLimiters = (options: {
   windowSeconds: number;
   /** Told each time memory decides instead of Redis (for the metric). */
   onFallback?: () => void;
+  /** With tracing on, each count sent to Redis is a client span (the limit's name, never a key). */
+  tracing?: Tracing;
 }): LimiterFactory => {
+  const { tracing } = options;
   let breakerOpenUntil = 0;
   return {
     create({ name, pointsPerWindow, unboundedKeys, windowSeconds = options.windowSeconds }) {
@@ -170,9 +174,20 @@ export const createRedisLimiters = (options: {
         insuranceLimiter: RateLimiterAbstract;
       } = { limiter: redis, timeoutMs: options.commandTimeoutMs, insuranceLimiter: memory };
       const bounded = new RLWrapperTimeouts(wrapperOptions);
+      // rate-limiter-flexible counts with one Lua script (EVAL) per call.
+      const attributes: SpanAttributes = {
+        'db.system': 'redis',
+        'db.operation.name': 'EVAL',
+        'gateway.rate_limit.name': name,
+      };
+      const viaRedis = (key: string) => consumeWith(bounded, key, pointsPerWindow);
+      const counted = tracing
+        ? (key: string) => tracing.inSpan('redis ratelimit', attributes, () => viaRedis(key))
+        : viaRedis;
       return {
+        // While the breaker is open, memory decides and Redis is not called (no span).
         consume: (key) =>
-          consumeWith(Date.now() < breakerOpenUntil ? memory : bounded, key, pointsPerWindow),
+          Date.now() < breakerOpenUntil ? consumeWith(memory, key, pointsPerWindow) : counted(key),
       };
     },
   };
