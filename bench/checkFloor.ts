@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { JsonStreamCheck } from '../src/seek/jsonStreamCheck';
 import { MAX_STREAMED_ERRORS_BYTES } from '../src/seek/streamedAnswer';
+import { median } from './load';
 import type { BenchQuery } from './queries';
 
 /** A chunk as large as Node's socket reads hand over on loopback. */
@@ -25,11 +26,6 @@ export interface CheckFloor {
   /** JSON.parse of the body as a string, µs (median), decoding included. */
   parseUs: number;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 
 function timeEach(run: () => void): number {
   for (let i = 0; i < WARM_UP_RUNS; i += 1) run();

@@ -216,7 +216,8 @@ export async function measure(target: Target, options: MeasureOptions): Promise<
   return m;
 }
 
-function median(values: number[]): number {
+/** The median of the values that are numbers (NaN for none). */
+export function median(values: number[]): number {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);

@@ -17,7 +17,7 @@ import { countSchemaTypes, generateLargeSchemaSdl } from '../scripts/generate-la
 import { scratchDir, startBenchServer } from './child';
 import { BENCH_HEADERS, sleep } from './config';
 import { GATEWAY_ENTRY, GATEWAY_GRAPHQL_PATH, GATEWAY_NODE_FLAGS, startGateway } from './gateway';
-import { fire, sanityCheck, warnings, warnLoudly, type Target } from './load';
+import { fire, median, sanityCheck, warnings, warnLoudly, type Target } from './load';
 import { setUpBenchProcess } from './lifecycle';
 import { rssMb } from './procstat';
 import {
@@ -52,14 +52,6 @@ export function rssParts(pid: number): RssParts {
   const rss = kb('Rss');
   const anonymous = kb('Anonymous');
   return { rss: rss / 1024, anonymous: anonymous / 1024, file: (rss - anonymous) / 1024 };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function envCount(name: string, fallback: number, min = 1): number {
