@@ -62,11 +62,13 @@ const PATH_KEYS: Record<string, string> = {
   mixed: 'service: browserToken (Apollo)',
   large100k: 'service: 100 KB answer (streamed)',
   large: 'service: 1 MB answer (streamed)',
+  objects100k: 'service: 100 KB answer of objects (streamed)',
   objects: 'service: 1 MB answer of objects (streamed)',
 };
 
 const LARGE_100K = padQuery('100kb');
 const LARGE = padQuery('1mb');
+const OBJECTS_100K = listQuery('100kb');
 const OBJECTS = listQuery('1mb');
 
 const profilePaths = async (): Promise<CallerPath[]> => [
@@ -87,6 +89,12 @@ const profilePaths = async (): Promise<CallerPath[]> => [
     name: PATH_KEYS.large as string,
     body: requestBody(LARGE),
     expectData: LARGE.data,
+    headers: BENCH_HEADERS,
+  },
+  {
+    name: PATH_KEYS.objects100k as string,
+    body: requestBody(OBJECTS_100K),
+    expectData: OBJECTS_100K.data,
     headers: BENCH_HEADERS,
   },
   {
@@ -333,7 +341,10 @@ async function main() {
   const schemaFile = path.join(dir, 'bench-schema.graphql');
   writeFileSync(schemaFile, BENCH_SDL);
   const fixtures = path.join(dir, 'fixtures.json');
-  writeFileSync(fixtures, JSON.stringify(fixtureFile([VERSION_QUERY, SELF_QUERY, OBJECTS])));
+  writeFileSync(
+    fixtures,
+    JSON.stringify(fixtureFile([VERSION_QUERY, SELF_QUERY, OBJECTS_100K, OBJECTS])),
+  );
   const upstream = await startBenchServer(
     'upstream',
     'upstream',

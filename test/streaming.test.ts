@@ -17,7 +17,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import type { SeekSimulator } from '../src/seek/simulator';
-import { STREAM_ABOVE_BYTES } from '../src/seek/streamedAnswer';
+import { STREAM_ABOVE_BYTES, StreamedSeekAnswer } from '../src/seek/streamedAnswer';
+import { UpstreamBodyRest } from '../src/seek/upstreamBody';
 import {
   SERVICE_KEY,
   serveGateway,
@@ -435,6 +436,41 @@ const memoryInUse = () => {
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   return heapUsed + arrayBuffers;
 };
+
+describe('pacing', () => {
+  it('pauses SEEK only when the client falls behind, not at every chunk', async () => {
+    // Node's `write` says false past 16 KiB, below one chunk; pausing SEEK each time cost a pause,
+    // a resume and their epoll calls per chunk. A client that reads keeps SEEK flowing.
+    standIn.behave({ kind: 'whole', body: TEN_MB });
+    const handedOn = jest.spyOn(StreamedSeekAnswer.prototype, 'data');
+    try {
+      const answer = await post({ keep: false });
+      expect(answer.body.length).toBe(TEN_MB.length);
+      const results = handedOn.mock.results.map((result) => result.value as boolean);
+      const pauses = results.filter((more) => !more).length;
+      expect(results.length).toBeGreaterThan(100);
+      expect(pauses).toBeLessThan(results.length / 10);
+    } finally {
+      handedOn.mockRestore();
+    }
+  });
+
+  it('passes no empty chunk on', () => {
+    const calls: number[] = [];
+    const controller = { pause: () => undefined, resume: () => undefined, abort: () => undefined };
+    const rest = new UpstreamBodyRest(
+      controller as unknown as ConstructorParameters<typeof UpstreamBodyRest>[0],
+    );
+    rest.attach({
+      data: (chunk) => (calls.push(chunk.length), true),
+      end: () => undefined,
+      fail: () => undefined,
+    });
+    rest.push(Buffer.alloc(0));
+    rest.push(Buffer.from('{}'));
+    expect(calls).toEqual([2]);
+  });
+});
 
 describe('memory', () => {
   it(`stays bounded while ${CONCURRENT_ANSWERS} answers of 1 MB stream at once`, async () => {

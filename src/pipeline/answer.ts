@@ -89,8 +89,14 @@ const STREAM_OUTCOME_OF: Readonly<Record<StreamDefect, AnswerStreamOutcome>> = {
 };
 
 /**
+ * The most of a streamed answer that waits in the gateway for the client's socket (above what the
+ * kernel took) before SEEK is paused: two chunks as loopback and most networks hand them over.
+ */
+export const MAX_ANSWER_BYTES_WAITING = 128 * 1024;
+
+/**
  * Writes one streamed answer to the client: each chunk as it passed its check, SEEK paused while
- * the client's socket is full (bounded memory however slowly the client reads), SEEK's
+ * more than MAX_ANSWER_BYTES_WAITING wait for the client (bounded memory however slowly it reads), SEEK's
  * connection closed when the client goes away. A defect found after the status line left cuts
  * the connection, so the client sees a failed transfer, never a complete-looking answer.
  */
@@ -110,10 +116,15 @@ class AnswerStreamWriter implements StreamedAnswerSink {
   data(chunk: Buffer): boolean {
     if (this.done) return true;
     this.progress.bytes += chunk.length;
-    if (this.state.res.write(chunk)) return true;
+    const { res } = this.state;
+    res.write(chunk);
+    // Past Node's own mark (16 KiB, below one chunk) `write` says false for nearly every chunk;
+    // pausing SEEK each time cost a pause, a resume and two epoll calls per chunk. SEEK is paused
+    // only once the bytes waiting for the client pass the bound (the client reads slowly).
+    if (res.writableLength <= MAX_ANSWER_BYTES_WAITING) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
-      this.state.res.once('drain', this.onDrain);
+      res.once('drain', this.onDrain);
     }
     return false;
   }

@@ -18,7 +18,7 @@ type Settled = (failure: UpstreamFailure | undefined) => void;
  * The part of an answer still arriving from SEEK, once the http client stopped collecting it
  * (see `PostOptions.streamAbove`). Until a sink is attached the upstream is paused and what
  * arrives meanwhile (at most one more read) is held; then each chunk goes straight to the sink,
- * and the upstream is paused whenever the sink says so: memory per answer stays a chunk or two,
+ * and the upstream is paused whenever the sink says so: memory per answer stays a few chunks,
  * however fast SEEK sends and however slowly the client reads.
  *
  * Made only for answers above the threshold: a small answer never allocates one.
@@ -70,7 +70,8 @@ export class UpstreamBodyRest {
 
   /** @internal a chunk from undici. */
   push(chunk: Buffer): void {
-    if (this.outcome !== undefined || this.aborted) return;
+    // undici hands over an empty chunk when it resumes a paused body: nothing to pass on.
+    if (this.outcome !== undefined || this.aborted || chunk.length === 0) return;
     if (!this.sink) {
       this.held.push(chunk);
       return;
