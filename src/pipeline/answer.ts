@@ -96,9 +96,10 @@ export const MAX_ANSWER_BYTES_WAITING = 128 * 1024;
 
 /**
  * Writes one streamed answer to the client: each chunk as it passed its check, SEEK paused while
- * more than MAX_ANSWER_BYTES_WAITING wait for the client (bounded memory however slowly it reads), SEEK's
- * connection closed when the client goes away. A defect found after the status line left cuts
- * the connection, so the client sees a failed transfer, never a complete-looking answer.
+ * more than MAX_ANSWER_BYTES_WAITING wait for the client (bounded memory however slowly it
+ * reads), SEEK's connection closed when the client goes away. A defect found after the status
+ * line left cuts the connection, so the client sees a failed transfer, never a complete-looking
+ * answer.
  */
 class AnswerStreamWriter implements StreamedAnswerSink {
   private waitingForDrain = false;
