@@ -20,6 +20,7 @@ import {
 import { createMetrics } from './observability/metrics';
 import { startTracing, type Tracing } from './observability/tracing';
 import { releaseStartupMemory } from './releaseStartupMemory';
+import { growHeapForServing } from './servingHeap';
 import { SchemaLoadError } from './seek/schemaSource';
 
 /** A start-up failure whose message is the one line the operator reads: what to fix. */
@@ -171,6 +172,7 @@ const start = async (
   await checkPartnerToken(gateway, logger);
   // Start-up's garbage and grown young generation given back now, not ~10 s after listening.
   await releaseStartupMemory();
+  growHeapForServing();
   const listener = drainAware(gateway.app, () => draining);
   const server = await listen(listener, config);
   let metricsServer: Server | undefined;
