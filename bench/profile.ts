@@ -64,7 +64,12 @@ const PATH_KEYS: Record<string, string> = {
   large: 'service: 1 MB answer (streamed)',
   objects100k: 'service: 100 KB answer of objects (streamed)',
   objects: 'service: 1 MB answer of objects (streamed)',
+  hopObjects100k: 'raw hop: 100 KB answer of objects',
+  hopObjects: 'raw hop: 1 MB answer of objects',
 };
+
+/** The paths the raw hop serves (the floor), by their names. */
+const HOP_PATHS = new Set([PATH_KEYS.hop, PATH_KEYS.hopObjects100k, PATH_KEYS.hopObjects]);
 
 const LARGE_100K = padQuery('100kb');
 const LARGE = padQuery('1mb');
@@ -99,6 +104,18 @@ const profilePaths = async (): Promise<CallerPath[]> => [
   },
   {
     name: PATH_KEYS.objects as string,
+    body: requestBody(OBJECTS),
+    expectData: OBJECTS.data,
+    headers: BENCH_HEADERS,
+  },
+  {
+    name: PATH_KEYS.hopObjects100k as string,
+    body: requestBody(OBJECTS_100K),
+    expectData: OBJECTS_100K.data,
+    headers: BENCH_HEADERS,
+  },
+  {
+    name: PATH_KEYS.hopObjects as string,
     body: requestBody(OBJECTS),
     expectData: OBJECTS.data,
     headers: BENCH_HEADERS,
@@ -271,26 +288,25 @@ const profileOne = async (
     `--cpu-prof-name=${prefix}.cpuprofile`,
   ];
   // The raw hop, profiled the same way, is the floor the other paths are read against.
-  const server: ChildServer =
-    caller.name === PATH_KEYS.hop
-      ? await startBenchServer(
-          'raw hop',
-          'raw-hop',
-          { UPSTREAM_URL: upstreamUrl },
-          pin,
-          20_000,
-          profileFlags,
-        )
-      : await startGateway({
-          label: `gateway (${caller.name})`,
-          upstreamUrl,
-          schemaFile,
-          pin,
-          clientId: 'bench-profile',
-          env: callersGatewayEnv(manifest.file),
-          extraNodeFlags: profileFlags,
-        });
-  const graphqlPath = caller.name === PATH_KEYS.hop ? '/graphql' : GATEWAY_GRAPHQL_PATH;
+  const server: ChildServer = HOP_PATHS.has(caller.name)
+    ? await startBenchServer(
+        'raw hop',
+        'raw-hop',
+        { UPSTREAM_URL: upstreamUrl },
+        pin,
+        20_000,
+        profileFlags,
+      )
+    : await startGateway({
+        label: `gateway (${caller.name})`,
+        upstreamUrl,
+        schemaFile,
+        pin,
+        clientId: 'bench-profile',
+        env: callersGatewayEnv(manifest.file),
+        extraNodeFlags: profileFlags,
+      });
+  const graphqlPath = HOP_PATHS.has(caller.name) ? '/graphql' : GATEWAY_GRAPHQL_PATH;
   try {
     const target: Target = {
       name: caller.name,

@@ -62,6 +62,8 @@ type Behaviour =
   | { kind: 'whole'; body: Buffer; contentLength?: boolean }
   | { kind: 'hold-tail'; body: Buffer; headBytes: number; release: Promise<void> }
   | { kind: 'cut'; body: Buffer; afterBytes: number }
+  /** The first `bytes` bytes one at a time, each after the last was handed to the kernel. */
+  | { kind: 'trickle'; body: Buffer; bytes: number }
   | { kind: 'endless' };
 
 interface StandIn {
@@ -107,6 +109,23 @@ const startStandIn = async (): Promise<StandIn> => {
         res.writeHead(200, headers);
         res.write(current.body.subarray(0, current.afterBytes), () => res.destroy());
         return;
+      case 'trickle': {
+        headers['content-length'] = String(current.body.length);
+        res.writeHead(200, headers);
+        let sent = 0;
+        const next = () => {
+          if (res.destroyed) return;
+          if (sent === current.bytes) {
+            res.end(current.body.subarray(sent));
+            return;
+          }
+          sent += 1;
+          // A turn of the timers between writes: each byte leaves in a segment of its own.
+          res.write(current.body.subarray(sent - 1, sent), () => setTimeout(next, 1));
+        };
+        next();
+        return;
+      }
       case 'endless': {
         res.writeHead(200, headers);
         res.write('{"data":{"version":"');
@@ -372,6 +391,27 @@ describe('a defect found after the status line left', () => {
       expect(await badResponsesCounted()).toBe(countedBefore + 1);
     },
   );
+});
+
+describe('a first part that comes in many chunks', () => {
+  const TRICKLED = answerOf(4 * STREAM_ABOVE_BYTES);
+
+  it('is checked across them and passed on whole', async () => {
+    standIn.behave({ kind: 'trickle', body: TRICKLED, bytes: 24 });
+    const answer = await post();
+    expect(answer.status).toBe(200);
+    expect(answer.complete).toBe(true);
+    expect(answer.body.equals(TRICKLED)).toBe(true);
+  });
+
+  it('that starts wrong: 502 SEEK_BAD_RESPONSE, nothing of it sent', async () => {
+    const html = Buffer.concat([Buffer.from('<html>'), Buffer.alloc(STREAM_ABOVE_BYTES * 2, 'h')]);
+    standIn.behave({ kind: 'trickle', body: html, bytes: 8 });
+    const answer = await post();
+    expect(answer.status).toBe(502);
+    expect(answer.body.toString('utf8')).toContain('SEEK_BAD_RESPONSE');
+    expect(answer.body.toString('utf8')).not.toContain('<html>');
+  });
 });
 
 describe('a body that starts wrong', () => {

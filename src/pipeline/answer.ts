@@ -182,7 +182,10 @@ const streamSeekAnswer = (state: RequestState, stream: StreamedSeekAnswer): Prom
     res.writeHead(stream.upstreamStatus, headers);
     const writer = new AnswerStreamWriter(state, stream, resolve);
     res.once('close', writer.onClose);
-    writer.data(stream.head);
+    // The first chunks leave in one vectored write, with the headers.
+    res.cork();
+    for (const chunk of stream.head) writer.data(chunk);
+    res.uncork();
     stream.pipeTo(writer);
   });
 

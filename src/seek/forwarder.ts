@@ -9,6 +9,7 @@ import {
   UpstreamFailure,
   upstreamFailureError,
   type HttpClient,
+  type StreamingUpstreamResponse,
   type UpstreamResponse,
 } from './httpClient';
 import { STREAM_ABOVE_BYTES, StreamedSeekAnswer } from './streamedAnswer';
@@ -107,7 +108,10 @@ export const isWholeUnauthenticated = (result: SeekResult): boolean =>
   (result.data === undefined || result.data === null) &&
   (result.errors ?? []).some((error) => error?.extensions?.code === 'UNAUTHENTICATED');
 
-const retryAfterMs = (response: UpstreamResponse): number => {
+/** SEEK's answer to a forwarded operation: collected whole, or streamed past the threshold. */
+type SeekAnswer = UpstreamResponse | StreamingUpstreamResponse;
+
+const retryAfterMs = (response: SeekAnswer): number => {
   const header = response.headers['retry-after'];
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return RETRY_BACKOFF_MS;
@@ -150,7 +154,7 @@ export const createForwarder = (options: ForwarderOptions) => {
     token: string,
     request: ForwardRequest,
     streamAbove: number | undefined,
-  ): Promise<UpstreamResponse> => {
+  ): Promise<SeekAnswer> => {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       'content-type': 'application/json',
@@ -163,15 +167,12 @@ export const createForwarder = (options: ForwarderOptions) => {
     if (request.acceptLanguage) headers['accept-language'] = request.acceptLanguage;
     const started = performance.now();
     const operationType = request.isMutation ? 'mutation' : 'query';
-    let response: UpstreamResponse;
+    let response: SeekAnswer;
     try {
-      response = await http.post(options.apiUrl, {
-        headers,
-        body,
-        timeoutMs: options.timeoutMs,
-        target: 'graphql',
-        streamAbove,
-      });
+      const call = { headers, body, timeoutMs: options.timeoutMs, target: 'graphql' } as const;
+      response = await (streamAbove === undefined
+        ? http.post(options.apiUrl, call)
+        : http.postStreaming(options.apiUrl, call, streamAbove));
     } catch (error) {
       const failure = error instanceof UpstreamFailure ? error : undefined;
       observe(
@@ -203,7 +204,7 @@ export const createForwarder = (options: ForwarderOptions) => {
     token: string,
     request: ForwardRequest,
     streamAbove: number | undefined,
-  ): Promise<UpstreamResponse> => {
+  ): Promise<SeekAnswer> => {
     try {
       const response = await send(body, token, request, streamAbove);
       if (request.isMutation || !RETRYABLE_STATUSES.has(response.status)) return response;
@@ -221,7 +222,7 @@ export const createForwarder = (options: ForwarderOptions) => {
   };
 
   /** Status and content type: SEEK's answer is a GraphQL response to pass on, or an error. */
-  const checkAnswer = (response: UpstreamResponse) => {
+  const checkAnswer = (response: SeekAnswer) => {
     const { status } = response;
     if (RETRYABLE_STATUSES.has(status) || status >= 500) {
       response.rest?.abort();
@@ -240,11 +241,11 @@ export const createForwarder = (options: ForwarderOptions) => {
     }
   };
 
-  const toResult = (response: UpstreamResponse): ForwardResult | StreamedForwardResult => {
+  const toResult = (response: SeekAnswer): ForwardResult | StreamedForwardResult => {
     checkAnswer(response);
-    const { status, rest } = response;
+    const { status } = response;
     // Past the threshold: the first part is checked now, the rest as it passes (streamedAnswer.ts).
-    if (rest) return { stream: StreamedSeekAnswer.open(response, rest), upstreamStatus: status };
+    if (response.rest) return { stream: StreamedSeekAnswer.open(response), upstreamStatus: status };
     // SEEK reports failures as HTTP 200 with errors[]; other 4xx with a GraphQL body (e.g. a
     // validation error) are passed on as they are.
     return {

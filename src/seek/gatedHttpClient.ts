@@ -1,4 +1,4 @@
-import type { HttpClient } from './httpClient';
+import type { HttpClient, StreamingUpstreamResponse, UpstreamResponse } from './httpClient';
 import type { CallGate } from './callGate';
 
 /**
@@ -7,25 +7,32 @@ import type { CallGate } from './callGate';
  * answer's too), and its status tells the gate SEEK's pace. Partner-token calls (auth.seek.com)
  * and start-up introspection do not pass the gate: they must not queue behind client traffic.
  */
-export const createGatedHttpClient = (http: HttpClient, gate: CallGate): HttpClient => ({
-  async post(url, options) {
+export const createGatedHttpClient = (http: HttpClient, gate: CallGate): HttpClient => {
+  /** The call with one of the gate's slots, held to the last byte of a streamed answer. */
+  const gated = async <R extends UpstreamResponse | StreamingUpstreamResponse>(
+    call: () => Promise<R>,
+  ): Promise<R> => {
     const entered = gate.enter();
     const release = typeof entered === 'function' ? entered : await entered;
-    let response;
+    let response: R;
     try {
-      response = await http.post(url, options);
+      response = await call();
     } catch (error) {
       release(undefined);
       throw error;
     }
-    // A streamed answer keeps its slot until its last byte (or its failure).
     const { status, rest } = response;
     if (rest) rest.onSettled(() => release(status));
     else release(status);
     return response;
-  },
-  // Not used: downloads go through a client (and a pool) of their own, bounded by the download
-  // gate (app.ts buildAttachments, pipeline/downloadGate.ts), never through this one.
-  stream: (url, options) => http.stream(url, options),
-  close: () => http.close(),
-});
+  };
+  return {
+    post: (url, options) => gated(() => http.post(url, options)),
+    postStreaming: (url, options, streamAbove) =>
+      gated(() => http.postStreaming(url, options, streamAbove)),
+    // Not used: downloads go through a client (and a pool) of their own, bounded by the download
+    // gate (app.ts buildAttachments, pipeline/downloadGate.ts), never through this one.
+    stream: (url, options) => http.stream(url, options),
+    close: () => http.close(),
+  };
+};

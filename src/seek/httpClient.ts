@@ -8,13 +8,24 @@ import type { Tracing } from '../observability/tracing';
 import { createUndiciDispatcher, type ProxySettings } from '../outbound/proxy';
 import { UpstreamBodyRest } from './upstreamBody';
 
+/** An answer collected whole. */
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** The whole body; with `rest`, only its first part (more than `streamAbove` bytes). */
   body: Buffer;
-  /** The body still arriving: only for answers past `PostOptions.streamAbove`. */
-  rest?: UpstreamBodyRest;
+  rest?: undefined;
+}
+
+/**
+ * An answer longer than `streamAbove`: the chunks that came before it passed the threshold, as
+ * undici handed them over (not copied into one), and the rest still arriving.
+ */
+export interface StreamingUpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** More than `streamAbove` bytes in all. */
+  head: readonly Buffer[];
+  rest: UpstreamBodyRest;
 }
 
 export type UpstreamFailureKind = 'timeout' | 'network';
@@ -53,11 +64,6 @@ export interface PostOptions {
   /** Bound on the whole call, connect to last byte (of a streamed body too). */
   timeoutMs: number;
   target: UpstreamTarget;
-  /**
-   * A body longer than this is not collected: the call resolves with what came so far and the
-   * rest to stream (`UpstreamResponse.rest`). Unset: every body is collected whole.
-   */
-  streamAbove?: number;
 }
 
 export interface StreamOptions {
@@ -77,7 +83,17 @@ export interface StreamedResponse {
 }
 
 export interface HttpClient {
+  /** A POST whose answer is collected whole. */
   post(url: string, options: PostOptions): Promise<UpstreamResponse>;
+  /**
+   * A POST whose answer, once longer than `streamAbove` bytes, is no longer collected: the call
+   * then resolves with what came so far and the rest to stream.
+   */
+  postStreaming(
+    url: string,
+    options: PostOptions,
+    streamAbove: number,
+  ): Promise<UpstreamResponse | StreamingUpstreamResponse>;
   /**
    * A GET whose body is not buffered (attachments). Redirects are not followed: a 3xx is an
    * answer like any other.
@@ -130,8 +146,12 @@ export const createHttpClient = (
    * from the chunks undici hands over, without a Readable stream, its async iterator and their
    * events per call (a good part of what request() costs on a small answer).
    */
-  const post = (url: string, { headers, body, timeoutMs, streamAbove }: PostOptions) =>
-    new Promise<UpstreamResponse>((resolve, reject) => {
+  const dispatchPost = (
+    url: string,
+    { headers, body, timeoutMs }: PostOptions,
+    streamAbove: number | undefined,
+  ) =>
+    new Promise<UpstreamResponse | StreamingUpstreamResponse>((resolve, reject) => {
       const { origin, path } = targetOf(url);
       let controller: Dispatcher.DispatchController | undefined;
       let settled = false;
@@ -181,7 +201,8 @@ export const createHttpClient = (
           onResponseData(started, chunk) {
             size += chunk.length;
             if (size > MAX_RESPONSE_BYTES) {
-              chunks.length = 0;
+              // A streamed answer's head is the caller's now: only a collected body is let go.
+              if (!rest) chunks.length = 0;
               fail(new UpstreamFailure('network', 'the answer was too large'));
               started.abort(new Error('answer too large'));
               return;
@@ -194,13 +215,7 @@ export const createHttpClient = (
             if (streamAbove !== undefined && size > streamAbove && !settled) {
               settled = true;
               rest = new UpstreamBodyRest(started);
-              resolve({
-                status,
-                headers: responseHeaders,
-                body: Buffer.concat(chunks, size),
-                rest,
-              });
-              chunks.length = 0;
+              resolve({ status, headers: responseHeaders, head: chunks, rest });
             }
           },
           onResponseEnd() {
@@ -259,22 +274,29 @@ export const createHttpClient = (
   /** With tracing on, each call is a client span whose traceparent SEEK gets; off, the call as is. */
   const traced = <
     Options extends { headers: Record<string, string>; target: UpstreamTarget },
+    More extends unknown[],
     R extends { status: number },
   >(
     method: 'GET' | 'POST',
-    call: (url: string, callOptions: Options) => Promise<R>,
-  ): ((url: string, callOptions: Options) => Promise<R>) =>
+    call: (url: string, callOptions: Options, ...more: More) => Promise<R>,
+  ): ((url: string, callOptions: Options, ...more: More) => Promise<R>) =>
     tracing
-      ? (url, callOptions) =>
+      ? (url, callOptions, ...more) =>
           tracing.outbound(
             { name: SPAN_NAMES[callOptions.target], method, url },
             callOptions.headers,
-            () => call(url, callOptions),
+            () => call(url, callOptions, ...more),
             statusOfResponse,
           )
       : call;
   return {
-    post: traced('POST', post),
+    // Without a threshold every answer is collected whole.
+    post: traced(
+      'POST',
+      (url: string, postOptions: PostOptions) =>
+        dispatchPost(url, postOptions, undefined) as Promise<UpstreamResponse>,
+    ),
+    postStreaming: traced('POST', dispatchPost),
     // The span of a download ends with its headers: the body's fate is in the request's log line.
     stream: traced('GET', stream),
     close: () => agent.close(),

@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayError } from '../errors';
-import type { UpstreamFailure, UpstreamResponse } from './httpClient';
+import type { StreamingUpstreamResponse, UpstreamFailure } from './httpClient';
 import { JsonStreamCheck } from './jsonStreamCheck';
 import type { BodySink, UpstreamBodyRest } from './upstreamBody';
 
@@ -88,8 +88,8 @@ export class StreamedSeekAnswer implements BodySink {
   private constructor(
     private readonly rest: UpstreamBodyRest,
     private readonly check: JsonStreamCheck,
-    /** The first part of the body, checked: it goes out first. */
-    readonly head: Buffer,
+    /** The first chunks of the body, checked: they go out first. */
+    readonly head: readonly Buffer[],
     readonly upstreamStatus: number,
     /** SEEK's Content-Length, when it sent one: passed on. */
     readonly contentLength: string | undefined,
@@ -99,14 +99,15 @@ export class StreamedSeekAnswer implements BodySink {
    * The answer, when its first part is a plausible GraphQL response; otherwise SEEK's
    * connection is closed and SEEK_BAD_RESPONSE thrown (nothing has been sent).
    */
-  static open(response: UpstreamResponse, rest: UpstreamBodyRest): StreamedSeekAnswer {
+  static open(response: StreamingUpstreamResponse): StreamedSeekAnswer {
+    const { head, rest } = response;
     const check = new JsonStreamCheck('errors', MAX_STREAMED_ERRORS_BYTES);
-    const first = check.write(response.body) ? check.topLevelMembers[0] : undefined;
+    const first = head.every((chunk) => check.write(chunk)) ? check.topLevelMembers[0] : undefined;
     const length = response.headers['content-length'];
     const answer = new StreamedSeekAnswer(
       rest,
       check,
-      response.body,
+      head,
       response.status,
       typeof length === 'string' && /^\d{1,15}$/.test(length) ? length : undefined,
     );

@@ -16,7 +16,7 @@ type Settled = (failure: UpstreamFailure | undefined) => void;
 
 /**
  * The part of an answer still arriving from SEEK, once the http client stopped collecting it
- * (see `PostOptions.streamAbove`). Until a sink is attached the upstream is paused and what
+ * (see `HttpClient.postStreaming`). Until a sink is attached the upstream is paused and what
  * arrives meanwhile (at most one more read) is held; then each chunk goes straight to the sink,
  * and the upstream is paused whenever the sink says so: memory per answer stays a few chunks,
  * however fast SEEK sends and however slowly the client reads.
