@@ -23,8 +23,10 @@ const GROWING_FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
  * With a factor of 3 the slack is ~44 MB and the full GCs come seconds apart.
  *
  * Why here and not as a `node` flag in `npm start`: it then holds however the gateway is launched
- * (an operator's own `node dist/gateway.js`), and start-up, whose garbage `releaseStartupMemory`
- * gives back just before, runs under V8's own policy. V8 reads the factor each time it sets a
+ * (an operator's own `node dist/gateway.js`); a V8 flag given to `node` also changes the flag hash
+ * the bundle's code cache is stamped with, so the gateway would start without it (idle RSS ~90
+ * instead of ~81 MB); and start-up, whose garbage `releaseStartupMemory` gives back just before,
+ * runs under V8's own policy. V8 reads the factor each time it sets a
  * limit, so it applies from the next GC on. Limits stay bounded by the heap's maximum
  * (`--max-old-space-size`), which V8 enforces as before. The cost is memory under load: ~30-40 MB
  * more RSS at 50 connections (`npm run bench:memory`), none at idle.
