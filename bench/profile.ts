@@ -35,6 +35,7 @@ import {
   requestBody,
   SELF_QUERY,
   VERSION_QUERY,
+  type BenchQuery,
 } from './queries';
 import { fmt, markdownTable } from './table';
 
@@ -76,50 +77,23 @@ const LARGE = padQuery('1mb');
 const OBJECTS_100K = listQuery('100kb');
 const OBJECTS = listQuery('1mb');
 
+/** A path that sends `query` with the service key, under the name PROFILE_PATHS knows it by. */
+const servicePath = (key: keyof typeof PATH_KEYS, query: BenchQuery): CallerPath => ({
+  name: PATH_KEYS[key] as string,
+  body: requestBody(query),
+  expectData: query.data,
+  headers: BENCH_HEADERS,
+});
+
 const profilePaths = async (): Promise<CallerPath[]> => [
-  {
-    name: PATH_KEYS.hop as string,
-    body: requestBody(VERSION_QUERY),
-    expectData: VERSION_QUERY.data,
-    headers: BENCH_HEADERS,
-  },
+  servicePath('hop', VERSION_QUERY),
   ...(await callerPaths()),
-  {
-    name: PATH_KEYS.large100k as string,
-    body: requestBody(LARGE_100K),
-    expectData: LARGE_100K.data,
-    headers: BENCH_HEADERS,
-  },
-  {
-    name: PATH_KEYS.large as string,
-    body: requestBody(LARGE),
-    expectData: LARGE.data,
-    headers: BENCH_HEADERS,
-  },
-  {
-    name: PATH_KEYS.objects100k as string,
-    body: requestBody(OBJECTS_100K),
-    expectData: OBJECTS_100K.data,
-    headers: BENCH_HEADERS,
-  },
-  {
-    name: PATH_KEYS.objects as string,
-    body: requestBody(OBJECTS),
-    expectData: OBJECTS.data,
-    headers: BENCH_HEADERS,
-  },
-  {
-    name: PATH_KEYS.hopObjects100k as string,
-    body: requestBody(OBJECTS_100K),
-    expectData: OBJECTS_100K.data,
-    headers: BENCH_HEADERS,
-  },
-  {
-    name: PATH_KEYS.hopObjects as string,
-    body: requestBody(OBJECTS),
-    expectData: OBJECTS.data,
-    headers: BENCH_HEADERS,
-  },
+  servicePath('large100k', LARGE_100K),
+  servicePath('large', LARGE),
+  servicePath('objects100k', OBJECTS_100K),
+  servicePath('objects', OBJECTS),
+  servicePath('hopObjects100k', OBJECTS_100K),
+  servicePath('hopObjects', OBJECTS),
 ];
 
 const envInt = (name: string, fallback: number) => {
