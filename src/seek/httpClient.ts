@@ -158,7 +158,7 @@ export const createHttpClient = (
       let timedOut = false;
       let status = 0;
       let responseHeaders: UpstreamResponse['headers'] = {};
-      const chunks: Buffer[] = [];
+      let chunks: Buffer[] = [];
       let size = 0;
       /** Set once the answer passed `streamAbove`: the promise is resolved, the rest flows here. */
       let rest: UpstreamBodyRest | undefined;
@@ -201,8 +201,7 @@ export const createHttpClient = (
           onResponseData(started, chunk) {
             size += chunk.length;
             if (size > MAX_RESPONSE_BYTES) {
-              // A streamed answer's head is the caller's now: only a collected body is let go.
-              if (!rest) chunks.length = 0;
+              chunks.length = 0;
               fail(new UpstreamFailure('network', 'the answer was too large'));
               started.abort(new Error('answer too large'));
               return;
@@ -216,6 +215,8 @@ export const createHttpClient = (
               settled = true;
               rest = new UpstreamBodyRest(started);
               resolve({ status, headers: responseHeaders, head: chunks, rest });
+              // The head is the caller's now; the rest flows to `rest`.
+              chunks = [];
             }
           },
           onResponseEnd() {
