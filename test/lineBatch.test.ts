@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 
-import { LineBatch, type BatchTarget } from '../src/observability/lineBatch';
+import { LATER_LINE_BYTES, LineBatch, type BatchTarget } from '../src/observability/lineBatch';
+import { requestLine, type RequestRecord } from '../src/observability/requestLog';
 
 /** A sonic-boom stand-in that records what it was handed. */
 class RecordingTarget extends EventEmitter implements BatchTarget {
@@ -56,6 +57,80 @@ describe('LineBatch', () => {
     target.emit('drop', '{"a":1}\n{"b":2}\n{"c":3}\n');
     target.emit('drop', '{"d":4}\n');
     expect(dropped).toEqual([3, 1]);
+  });
+
+  it('renders a later line only when its batch is handed on, in its place', () => {
+    const target = new RecordingTarget();
+    const batch = new LineBatch(target, 64 * 1024, 60_000);
+    let renders = 0;
+    batch.write('{"a":1}\n');
+    batch.writeLater({ render: () => `{"later":${(renders += 1)}}\n` });
+    batch.write('{"b":2}\n');
+    expect(renders).toBe(0);
+    batch.flush();
+    expect(renders).toBe(1);
+    expect(target.writes).toEqual(['{"a":1}\n{"later":1}\n{"b":2}\n']);
+  });
+
+  it('counts each later line for LATER_LINE_BYTES against the batch', () => {
+    const target = new RecordingTarget();
+    const perBatch = 4;
+    const batch = new LineBatch(target, perBatch * LATER_LINE_BYTES, 60_000);
+    for (let index = 0; index < perBatch - 1; index += 1)
+      batch.writeLater({ render: () => `{"i":${index}}\n` });
+    expect(target.writes).toEqual([]);
+    batch.writeLater({ render: () => '{"i":3}\n' });
+    expect(target.writes).toEqual(['{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n']);
+  });
+
+  it("writes the request line through stdout's batch as it is written anywhere else", () => {
+    const modules = ['logger', 'metrics', 'requestLog'].map((name) =>
+      JSON.stringify(path.resolve(__dirname, `../src/observability/${name}.ts`)),
+    );
+    const record: RequestRecord = {
+      endpoint: 'graphql',
+      requestId: '6f1f8a2e-4c2b-4a7e-9f3a-0c7b9e1d2a3b',
+      clientRequestId: undefined,
+      seekRequestIds: ['1f1f8a2e-4c2b-4a7e-9f3a-0c7b9e1d2a3b'],
+      method: 'POST',
+      callerKind: 'service',
+      operationName: 'version',
+      operationType: 'query',
+      outcome: 'ok',
+      httpStatus: 200,
+      upstreamStatus: 200,
+      durationMs: 1.234,
+      route: 'forward',
+      document: 'text',
+    };
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        '--require',
+        'tsx/cjs',
+        '-e',
+        `const { createLogger } = require(${modules[0]});
+         const { createMetrics } = require(${modules[1]});
+         const { createRequestRecorder } = require(${modules[2]});
+         const logger = createLogger({ level: 'info' });
+         const record = createRequestRecorder({ logger, metrics: createMetrics() });
+         logger.info('before');
+         record(${JSON.stringify(record)});
+         logger.info('after');
+         setTimeout(() => process.exit(0), 50);`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+      'before',
+      'graphql request',
+      'after',
+    ]);
+    const withoutTime = (line: string) => line.replace(/"time":"[^"]+"/, '"time":"T"');
+    expect(withoutTime(lines[1] as string)).toBe(
+      withoutTime(requestLine(record, undefined).trimEnd()),
+    );
   });
 
   it('writes what waits when the process exits without a flush', () => {

@@ -9,6 +9,20 @@ export interface BatchTarget {
 }
 
 /**
+ * A line written only when its batch is: the request line, whose serialisation costs a few µs
+ * less per line in a batch, its code and data warm, than alone amid the rest of a request.
+ */
+export interface LaterLine {
+  render(): string;
+}
+
+/**
+ * What a later line counts for against the batch's bytes until it is rendered (a request line is
+ * 300-450 bytes): a batch holds at most `batchBytes / LATER_LINE_BYTES` of them.
+ */
+export const LATER_LINE_BYTES = 512;
+
+/**
  * Log lines gathered into one string before they reach sonic-boom, which then writes them to
  * stdout asynchronously. sonic-boom appends each line to a string and measures that string's
  * UTF-8 length on every write, which flattens it: with 8 KiB batches that was ~2 µs per line
@@ -16,11 +30,13 @@ export interface BatchTarget {
  * an array push; each batch is joined and handed on once, at `batchBytes` or within
  * `flushMs`, and at `flush`/`flushSync` (pino's, at shutdown and exit).
  *
- * Bounded: at most `batchBytes` (plus one line) wait here; what sonic-boom holds is bounded by
- * its own `maxLength`, past which it drops whole batches: `onDropped` hears each line of them.
+ * Bounded: at most `batchBytes` (plus one line) wait here, a later line counted for
+ * LATER_LINE_BYTES (its record holds ids, names and codes the request already bounds); what
+ * sonic-boom holds is bounded by its own `maxLength`, past which it drops whole batches:
+ * `onDropped` hears each line of them.
  */
 export class LineBatch implements DestinationStream {
-  private lines: string[] = [];
+  private lines: (string | LaterLine)[] = [];
   private bytes = 0;
   private readonly timer: NodeJS.Timeout;
 
@@ -46,6 +62,13 @@ export class LineBatch implements DestinationStream {
     return true;
   }
 
+  /** A line rendered when its batch is handed on, in its place among the others. */
+  writeLater(line: LaterLine): void {
+    this.lines.push(line);
+    this.bytes += LATER_LINE_BYTES;
+    if (this.bytes >= this.batchBytes) this.handOn();
+  }
+
   flush(callback?: (error?: Error) => void): void {
     this.handOn();
     this.target.flush(callback);
@@ -62,8 +85,10 @@ export class LineBatch implements DestinationStream {
 
   private handOn() {
     if (this.lines.length === 0) return;
-    const text = this.lines.length === 1 ? (this.lines[0] as string) : this.lines.join('');
+    const lines = this.lines;
     this.lines = [];
+    let text = '';
+    for (const line of lines) text += typeof line === 'string' ? line : line.render();
     this.bytes = 0;
     this.target.write(text);
   }

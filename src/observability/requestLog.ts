@@ -3,6 +3,7 @@ import pino from 'pino';
 import { ErrorCode } from '../errors';
 import type { AnswerStreamOutcome, DownloadOutcome } from '../pipeline/state';
 
+import { LineBatch, type LaterLine } from './lineBatch';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -82,10 +83,15 @@ export const createRequestRecorder = (options: {
     const counted = codes.length === 1 ? codes : new Set(codes);
     for (const code of counted) metrics.requestsRefused.inc({ code: countedCode(code), caller });
   };
+  // To stdout (a LineBatch), the line is rendered with its batch; to any other destination, now.
+  const batch = stream instanceof LineBatch ? stream : undefined;
   /** The one request line, for both endpoints: fields an endpoint does not have are left out. */
   const writeLine = (record: RequestRecord) => {
-    if (options.logger.isLevelEnabled('info'))
-      stream.write(requestLine(record, options.traceIdOf?.()));
+    if (!options.logger.isLevelEnabled('info')) return;
+    const traceId = options.traceIdOf?.();
+    const timeMs = Date.now();
+    if (batch) batch.writeLater(new PendingRequestLine(record, traceId, timeMs));
+    else stream.write(requestLine(record, traceId, timeMs));
   };
   return (record: RequestRecord) => {
     if (record.endpoint === 'attachments') {
@@ -130,8 +136,12 @@ const field = (name: string, value: LineValue): string =>
  * never headers or variables), so pino's general serialiser, its merge of the mixin and the
  * redaction pass are not needed: this was a request's largest single dependency cost (~5 µs).
  */
-export const requestLine = (record: RequestRecord, traceId: string | undefined): string =>
-  `{"level":"info","time":"${new Date().toISOString()}","service":"seek-gateway"` +
+export const requestLine = (
+  record: RequestRecord,
+  traceId: string | undefined,
+  timeMs = Date.now(),
+): string =>
+  `{"level":"info","time":"${isoTime(timeMs)}","service":"seek-gateway"` +
   field('traceId', traceId) +
   field('requestId', record.requestId) +
   field('clientRequestId', record.clientRequestId) +
@@ -153,6 +163,30 @@ export const requestLine = (record: RequestRecord, traceId: string | undefined):
   field('bytes', record.download?.bytes) +
   field('download', record.download?.outcome) +
   `,"msg":"${record.endpoint === 'attachments' ? 'attachment request' : 'graphql request'}"}\n`;
+
+/** A request's line as it ended (its record, trace id and time), rendered with its batch. */
+class PendingRequestLine implements LaterLine {
+  constructor(
+    private readonly record: RequestRecord,
+    private readonly traceId: string | undefined,
+    private readonly timeMs: number,
+  ) {}
+
+  render(): string {
+    return requestLine(this.record, this.traceId, this.timeMs);
+  }
+}
+
+/** The ISO time of the last line, kept for the millisecond it names: a batch's lines share most. */
+let lastTimeMs = Number.NaN;
+let lastTime = '';
+const isoTime = (timeMs: number): string => {
+  if (timeMs !== lastTimeMs) {
+    lastTimeMs = timeMs;
+    lastTime = new Date(timeMs).toISOString();
+  }
+  return lastTime;
+};
 
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 /** Operation names come from the caller: only a GraphQL name is logged, nothing else. */
