@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 
 import { LATER_LINE_BYTES, LineBatch, type BatchTarget } from '../src/observability/lineBatch';
-import { requestLine, type RequestRecord } from '../src/observability/requestLog';
 
 /** A sonic-boom stand-in that records what it was handed. */
 class RecordingTarget extends EventEmitter implements BatchTarget {
@@ -81,56 +80,6 @@ describe('LineBatch', () => {
     expect(target.writes).toEqual([]);
     batch.writeLater({ render: () => '{"i":3}\n' });
     expect(target.writes).toEqual(['{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n']);
-  });
-
-  it("writes the request line through stdout's batch as it is written anywhere else", () => {
-    const modules = ['logger', 'metrics', 'requestLog'].map((name) =>
-      JSON.stringify(path.resolve(__dirname, `../src/observability/${name}.ts`)),
-    );
-    const record: RequestRecord = {
-      endpoint: 'graphql',
-      requestId: '6f1f8a2e-4c2b-4a7e-9f3a-0c7b9e1d2a3b',
-      clientRequestId: undefined,
-      seekRequestIds: ['1f1f8a2e-4c2b-4a7e-9f3a-0c7b9e1d2a3b'],
-      method: 'POST',
-      callerKind: 'service',
-      operationName: 'version',
-      operationType: 'query',
-      outcome: 'ok',
-      httpStatus: 200,
-      upstreamStatus: 200,
-      durationMs: 1.234,
-      route: 'forward',
-      document: 'text',
-    };
-    const stdout = execFileSync(
-      process.execPath,
-      [
-        '--require',
-        'tsx/cjs',
-        '-e',
-        `const { createLogger } = require(${modules[0]});
-         const { createMetrics } = require(${modules[1]});
-         const { createRequestRecorder } = require(${modules[2]});
-         const logger = createLogger({ level: 'info' });
-         const record = createRequestRecorder({ logger, metrics: createMetrics() });
-         logger.info('before');
-         record(${JSON.stringify(record)});
-         logger.info('after');
-         setTimeout(() => process.exit(0), 50);`,
-      ],
-      { encoding: 'utf8' },
-    );
-    const lines = stdout.trim().split('\n');
-    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
-      'before',
-      'graphql request',
-      'after',
-    ]);
-    const withoutTime = (line: string) => line.replace(/"time":"[^"]+"/, '"time":"T"');
-    expect(withoutTime(lines[1] as string)).toBe(
-      withoutTime(requestLine(record, undefined).trimEnd()),
-    );
   });
 
   it('writes what waits when the process exits without a flush', () => {

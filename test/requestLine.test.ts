@@ -1,5 +1,8 @@
 // The request line is serialised by hand (src/observability/requestLog.ts) for speed: it must be
 // the line pino writes for the same fields at `info`, member for member and in the same order.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
 import pino from 'pino';
 
 import { traceIdMixin } from '../src/observability/logger';
@@ -124,5 +127,38 @@ describe('the request line', () => {
     expect(withoutTime(ours)).toBe(withoutTime(pinoLine(record, traceId)));
     expect(ours.endsWith('\n')).toBe(true);
     expect(JSON.parse(ours)).toMatchObject({ level: 'info', service: 'seek-gateway' });
+  });
+
+  it("writes the request line through stdout's batch as it is written anywhere else", () => {
+    const modules = ['logger', 'metrics', 'requestLog'].map((name) =>
+      JSON.stringify(path.resolve(__dirname, `../src/observability/${name}.ts`)),
+    );
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        '--require',
+        'tsx/cjs',
+        '-e',
+        `const { createLogger } = require(${modules[0]});
+         const { createMetrics } = require(${modules[1]});
+         const { createRequestRecorder } = require(${modules[2]});
+         const logger = createLogger({ level: 'info' });
+         const record = createRequestRecorder({ logger, metrics: createMetrics() });
+         logger.info('before');
+         record(${JSON.stringify(base)});
+         logger.info('after');
+         setTimeout(() => process.exit(0), 50);`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+      'before',
+      'graphql request',
+      'after',
+    ]);
+    expect(withoutTime(lines[1] as string)).toBe(
+      withoutTime(requestLine(base, undefined).trimEnd()),
+    );
   });
 });
